@@ -1,0 +1,1 @@
+"""Ingestion: any accepted upload → validated, typed, district-enriched Parquet, ready to publish atomically."""
