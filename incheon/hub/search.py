@@ -282,7 +282,8 @@ def _parse_fq(fq: str, known_fields: Iterable[str]) -> list[_Filter]:
     known = set(known_fields)
     filters: list[_Filter] = []
     pos, n = 0, len(fq)
-    pending_not = False
+    pending_not = pending_and = False
+    clauses = 0
     while True:
         while pos < n and fq[pos].isspace():
             pos += 1
@@ -293,14 +294,20 @@ def _parse_fq(fq: str, known_fields: Iterable[str]) -> list[_Filter]:
             op = word_m.group(1)
             if op in ("OR", "||"):
                 raise ValueError("top-level OR is not supported in fq; use field:(a OR b)")
-            if not filters and op in ("AND", "&&"):
-                raise ValueError("fq cannot start with AND")
             if op == "NOT":
                 pending_not = True
+            elif not clauses or pending_and or pending_not:
+                raise ValueError(f"misplaced {op} in fq {fq!r}")
+            else:
+                pending_and = True
             pos = word_m.end()
             continue
+        pending_and = False
         if fq.startswith("*:*", pos) and (pos + 3 == n or fq[pos + 3].isspace()):
+            if pending_not:
+                raise ValueError("NOT *:* is not supported in fq")
             pos += 3
+            clauses += 1
             continue
         m = _CLAUSE_RE.match(fq, pos)
         if not m or (m.end() < n and not fq[m.end()].isspace()):
@@ -314,9 +321,10 @@ def _parse_fq(fq: str, known_fields: Iterable[str]) -> list[_Filter]:
         if pending_not:
             negate, pending_not = not negate, False
         filters.append(_Filter(field, values, negate, all_of))
+        clauses += 1
         pos = m.end()
-    if pending_not:
-        raise ValueError("fq ends with a dangling NOT")
+    if pending_not or pending_and:
+        raise ValueError(f"fq {fq!r} ends with a dangling operator")
     return filters
 
 
