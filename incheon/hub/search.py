@@ -235,6 +235,7 @@ _Q_CLAUSE_RE = re.compile(rf"(?<!\S)(?P<neg>[-+]?)(?P<field>{_FIELD}):(?P<value>
 _PAREN_ITEM_RE = re.compile(r'"(?:[^"\\]|\\.)*"|(?:[^\s"\\]|\\.)+')
 _UNESCAPE_RE = re.compile(r"\\(.)")
 _FQ_OP_RE = re.compile(r"(AND|OR|NOT|&&|\|\|)(?=\s|$)")
+_OPERATOR_WORD_RE = re.compile(r"(?:^|(?<=\s))(?:AND|OR|NOT|&&|\|\|)(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -503,7 +504,7 @@ class SearchIndex:
         filters = _parse_fq(fq or "", known_filter_fields)
         q_filters, text_restrictions, disjuncts = self._parse_q(q or "", known_filter_fields, text_fields)
         filters.extend(q_filters)
-        has_text = bool(disjuncts)
+        has_text = bool(disjuncts) or any(not negate for _, _, negate in text_restrictions)
         sort_spec = self._parse_sort(sort, has_text)
         for field in facet_fields or ():
             if field not in known_filter_fields:
@@ -516,9 +517,12 @@ class SearchIndex:
                 candidates = set()
                 for groups in disjuncts:
                     candidates |= self._match_groups(groups)
-            for field, groups in text_restrictions:
+            for field, groups, negate in text_restrictions:
                 matched = self._match_groups(groups, field)
-                candidates = matched if candidates is None else candidates & matched
+                if negate:
+                    candidates = (set(self._docs) if candidates is None else candidates) - matched
+                else:
+                    candidates = matched if candidates is None else candidates & matched
             # 2. Filters.
             for flt in filters:
                 candidates = self._apply_filter(candidates, flt)
@@ -527,7 +531,8 @@ class SearchIndex:
             # 3. Scores (only when they affect the order).
             scores: dict[str, float] = {}
             if has_text and any(key == "score" for key, _ in sort_spec):
-                terms = {t for groups in disjuncts for g in groups for t in (g.compound, *g.parts)}
+                scored = [*disjuncts, *(groups for _, groups, negate in text_restrictions if not negate)]
+                terms = {t for groups in scored for g in groups for t in (g.compound, *g.parts)}
                 scores = self._bm25(terms, candidates or set())
             # 4. Order and page.
             page = self._order(matches, count, scores, sort_spec, start + rows)[start : start + rows]
@@ -541,11 +546,11 @@ class SearchIndex:
 
     def _parse_q(
         self, q: str, facet_fields: set[str], text_fields: set[str]
-    ) -> tuple[list[_Filter], list[tuple[str, list[QueryGroup]]], list[list[QueryGroup]]]:
+    ) -> tuple[list[_Filter], list[tuple[str, list[QueryGroup], bool]], list[list[QueryGroup]]]:
         """Split q into facet filters, field-restricted text and free-text disjuncts. Never raises:
         anything that is not a well-formed clause on a known field is treated as free text."""
         filters: list[_Filter] = []
-        restricted: list[tuple[str, list[QueryGroup]]] = []
+        restricted: list[tuple[str, list[QueryGroup], bool]] = []
 
         def take_clause(m: re.Match[str]) -> str:
             field, raw, neg = m.group("field"), m.group("value"), m.group("neg") == "-"
@@ -556,10 +561,12 @@ class SearchIndex:
                     return m.group(0)
                 filters.append(_Filter(field, values, neg, all_of))
                 return " "
-            if field in text_fields and not neg:
-                groups = self.analyzer.query_groups(_unquote(raw.strip("()")))
+            if field in text_fields:
+                # title:(a OR b) is approximated as title:(a AND b): operators are dropped.
+                value = _OPERATOR_WORD_RE.sub(" ", _unquote(raw.strip("()")))
+                groups = self.analyzer.query_groups(value)
                 if groups:
-                    restricted.append((field, groups))
+                    restricted.append((field, groups, neg))
                 return " "
             return m.group(0)
 
@@ -567,7 +574,7 @@ class SearchIndex:
         disjuncts: list[list[QueryGroup]] = []
         if text.strip() and text.strip() != "*":
             for part in re.split(r"(?:^|\s)(?:OR|\|\|)(?=\s|$)", text):
-                cleaned = re.sub(r"(?:^|\s)(?:AND|NOT|&&)(?=\s|$)", " ", part)
+                cleaned = _OPERATOR_WORD_RE.sub(" ", part)
                 if not cleaned.strip():
                     continue
                 groups = self.analyzer.query_groups(cleaned)

@@ -361,6 +361,10 @@ def test_field_clauses_in_q(index: SearchIndex) -> None:
     assert found(index, "미세먼지 -tags:대기질") == ["dust-warnings"]
     # title: restricts the text to one field.
     assert set(found(index, "title:미세먼지")) == {"dust-warnings"}
+    assert set(found(index, "미세먼지 -title:미세먼지")) == {"pm-7-cities", "air-stations"}
+    # A field-restricted text clause is still ranked by score, not by date.
+    by_score = found(index, "title:현황", sort="score desc, metadata_modified desc")
+    assert found(index, "title:현황") == by_score != found(index, "title:현황", sort="metadata_modified desc")
 
 
 @pytest.mark.parametrize(
