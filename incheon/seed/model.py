@@ -44,6 +44,9 @@ class SeedTable:
     temporal_end: str | None = None
     notes: list[str] = field(default_factory=list)  # extraction decisions and inconsistencies found
     expectations: list[Expectation] = field(default_factory=list)
+    # numeric columns that must not be summed (rates, averages, years, ranks): a totals check comparing a
+    # '계' row with the sum of the other rows should skip them
+    non_additive_columns: list[str] = field(default_factory=list)
 
     @property
     def column_names(self) -> list[str]:
@@ -53,7 +56,7 @@ class SeedTable:
     def records(self) -> list[dict[str, Any]]:
         """Rows as dicts keyed by column name, so callers need not track positions."""
         names = self.column_names
-        return [dict(zip(names, r)) for r in self.rows]
+        return [dict(zip(names, r, strict=True)) for r in self.rows]
 
 
 #: The plan's policy fields used in its keyword analysis (Part II, tables II-89..II-119).
@@ -151,7 +154,7 @@ def validate_table(table: SeedTable) -> list[str]:
         if len(row) != len(table.columns):
             problems.append(f"row {i} has {len(row)} values for {len(table.columns)} columns")
             continue
-        for value, (name, col_type) in zip(row, table.columns):
+        for value, (name, col_type) in zip(row, table.columns, strict=True):
             if not _value_ok(value, col_type):
                 problems.append(f"row {i} column {name}: {value!r} is not {col_type}")
     if table.district_column is not None:
@@ -166,6 +169,9 @@ def validate_table(table: SeedTable) -> list[str]:
     for date in (table.temporal_start, table.temporal_end):
         if date is not None and not _is_iso_date(date):
             problems.append(f"bad temporal date {date!r}")
+    for col in table.non_additive_columns:
+        if col not in names:
+            problems.append(f"non-additive column {col!r} missing")
     for exp in table.expectations:
         if exp.kind not in ("column_sum", "cell_equals"):
             problems.append(f"bad expectation kind {exp.kind!r}")

@@ -19,13 +19,13 @@ from incheon.seed.plan_text import (
     find_table,
     is_dash,
     nonempty,
-    parse_number,
     plan_lines,
     source_citation,
     to_int,
 )
 
 YEARS = (2024, 2025, 2026)
+BUDGET_COLUMNS = ("budget_2024", "budget_2025", "budget_2026", "budget_total")
 _TASK_RE = re.compile(r"^(\d)-(\d)-(\d)\.?\s*(.+)$")
 _SUB_RE = re.compile(r"^(\d)-(\d)\.\s*(.+)$")
 _STRATEGY_RE = re.compile(r"^([①②③④])\s*(.+)$")
@@ -112,15 +112,15 @@ def _part_iv_sections() -> dict[str, tuple[int, int]]:
     return sections
 
 
+_DETAIL_HEADER = ["사업명", "2024", "2025", "2026", "합계"]
+
+
 def _detail_budget_totals() -> dict[str, int]:
     """Per task, the '계' of the task's own Part IV budget table (headed 추진 예산, twice 추진 근거)."""
     lines = plan_lines()
     totals: dict[str, int] = {}
     for code, (start, end) in _part_iv_sections().items():
-        header = next(
-            (i for i in range(start, end) if lines[i].split("\t")[:5] == ["사업명", "2024", "2025", "2026", "합계"]),
-            None,
-        )
+        header = next((i for i in range(start, end) if lines[i].split("\t")[:5] == _DETAIL_HEADER), None)
         if header is None:
             continue
         for line in lines[header + 1 : end]:
@@ -150,19 +150,21 @@ def tasks_table() -> SeedTable:
     details = _detail_budget_totals()
     rows = []
     notes = [
-        "예산은 [표 V-1] 기준(백만 원). '-'는 해당 연도 예산 없음으로 보아 None, '0'은 표 각주('0'은 비예산 과제)에 "
-        "따라 0으로 보존함.",
-        "과제명은 [표 V-1] 표기를 따름. 로드맵·Part IV·[표 VI-1] 표기 차이: 2-1-6 '수출지원 플랫폼 구축'(V-1) / "
-        "'…구축 컨설팅'(IV, VI-1) / '…구축 건설당'(로드맵, OCR 오류); 3-2-2 '내비게이션'(V-1) / '네비게이션'(IV).",
-        "세부전략 1-2 명칭: [표 V-1]·Part IV 과제 표지 '신뢰받는 디지털 서비스 이용체계', Part IV 전략 개요표 "
-        "'지능형 의사결정 체계 마련' — V-1 명칭 사용.",
+        "예산은 [표 V-1] 기준(백만 원). '-'는 해당 연도 예산 없음으로 보아 None, '0'은 표 각주('0'은 비예산 "
+        "과제)에 따라 0으로 보존함.",
+        "과제명은 [표 V-1] 표기를 따름. 로드맵·Part IV·[표 VI-1] 표기 차이: 2-1-6 '수출지원 플랫폼 "
+        "구축'(V-1) / '…구축 컨설팅'(IV, VI-1) / '…구축 건설당'(로드맵, OCR 오류); 3-2-2 '내비게이션'(V-1) / "
+        "'네비게이션'(IV).",
+        "세부전략 1-2 명칭: [표 V-1]·Part IV 과제 표지 '신뢰받는 디지털 서비스 이용체계', Part IV 전략 "
+        "개요표 '지능형 의사결정 체계 마련' — V-1 명칭 사용.",
         "로드맵(Part V §1, 표 번호 없음): 전략 1은 연도별 칸마다 ■가 있어 그대로 사용.",
-        "로드맵 전략 2·3: 과제마다 ■가 하나뿐이고 항상 예산이 처음 잡힌 연도에 찍혀 있음(예: 2-1-1은 3개년 예산이나 "
-        "2024만 ■) → 병합된 막대의 시작 칸으로 판단. 시작 연도는 True, 그 이전은 False, 이후 연도는 원문에서 "
-        "복원 불가하여 None.",
+        "로드맵 전략 2·3: 과제마다 ■가 하나뿐이고 항상 예산이 처음 잡힌 연도에 찍혀 있음(예: 2-1-1은 3개년 "
+        "예산이나 2024만 ■) → 병합된 막대의 시작 칸으로 판단. 시작 연도는 True, 그 이전은 False, 이후 연도는 "
+        "원문에서 복원 불가하여 None.",
         "로드맵 전략 4: 8개 과제 모두 ■가 추출되지 않음 → 2024~2026 모두 None(복원 불가).",
-        "detail_budget_total: Part IV 각 과제의 '추진 예산' 표 '계'(2-1-3, 2-2-1은 표 제목이 '추진 근거'로 잘못 "
-        "인쇄됨). [표 V-1] 합계와의 일치는 기대값(Expectation)으로 기록.",
+        "detail_budget_total: Part IV 각 과제의 '추진 예산' 표 '계'(2-1-3, 2-2-1은 표 제목이 '추진 근거'로 "
+        "잘못 인쇄됨). 45개 과제 모두 연도별·합계가 [표 V-1]과 일치함(불일치 시 Expectation으로 기록하도록 "
+        "구현).",
         "과제별 주관부서는 원문에 과제 단위로 제시되지 않아 포함하지 않음.",
     ]
     expectations: list[Expectation] = []
@@ -185,7 +187,7 @@ def tasks_table() -> SeedTable:
             if any(printed):
                 raise ValueError(f"roadmap {b.code}: strategy 4 unexpectedly has marks")
             roadmap_years = [None, None, None]
-        marks = ",".join(str(y) for y, on in zip(YEARS, printed) if on)
+        marks = ",".join(str(y) for y, on in zip(YEARS, printed, strict=True) if on)
         amounts = b.amounts
         non_budget = all(a in (0, None) for a in amounts) and 0 in amounts
         detail = details.get(b.code)
@@ -222,8 +224,8 @@ def tasks_table() -> SeedTable:
         table_ref="표 V-1",
         title_ko="제6차 지능정보화 기본계획 실행과제(45개) 및 연도별 로드맵·소요예산",
         title_en="Execution tasks of the 6th Intelligent Informatization Master Plan: roadmap and budget",
-        description_ko="4대 전략·9개 세부전략 아래 45개 실행과제. 로드맵(Part V §1)의 연도별 추진 여부와 "
-        "[표 V-1] 과제별 소요예산(백만 원), Part IV 과제별 추진예산 합계를 함께 수록.",
+        description_ko="4대 전략·9개 세부전략 아래 45개 실행과제. 로드맵(Part V §1)의 연도별 추진 여부와 [표 "
+        "V-1] 과제별 소요예산(백만 원), Part IV 과제별 추진예산 합계를 함께 수록.",
         description_en="The plan's 45 execution tasks under 4 strategies and 9 sub-strategies, with the "
         "roadmap years (Part V §1), the budget per year from Table V-1 (KRW million) and each task's own "
         "budget total from Part IV.",
@@ -260,16 +262,20 @@ def tasks_table() -> SeedTable:
     )
 
 
+_LEVEL_KO = {"total": "총계", "strategy": "소계", "substrategy": "소계", "task": "과제"}
+
+
 def budget_table() -> SeedTable:
     """Table V-1 in wide form: grand total, strategy and sub-strategy subtotals, and the 45 tasks."""
     v1 = _v1_lines()
     rows = []
     for b in v1:
         parent = {"total": None, "strategy": "", "substrategy": b.code[:1], "task": b.code[:3]}[b.level]
-        rows.append((b.level, b.code, parent, b.name_ko, *b.amounts))
+        level = "grand_total" if b.level == "total" else b.level
+        rows.append((_LEVEL_KO[b.level], level, b.code, parent, b.name_ko, *b.amounts))
     total = next(b for b in v1 if b.level == "total")
     expectations = []
-    for col, value in zip(("budget_2024", "budget_2025", "budget_2026", "budget_total"), total.amounts):
+    for col, value in zip(BUDGET_COLUMNS, total.amounts, strict=True):
         expectations.append(
             Expectation(
                 kind="column_sum",
@@ -280,9 +286,12 @@ def budget_table() -> SeedTable:
             )
         )
     notes = [
-        "[표 V-1]은 두 쪽으로 나뉘어 인쇄되었고 뒤쪽 절반은 항목 다음에 빈 열이 하나 더 있음 → 빈 열을 제거해 정렬.",
+        "[표 V-1]은 두 쪽으로 나뉘어 인쇄되었고 뒤쪽 절반은 항목 다음에 빈 열이 하나 더 있음 → 빈 열을 "
+        "제거해 정렬.",
         "'-'는 None(해당 연도 예산 없음), '0'은 0(각주: '0'은 비예산 과제)으로 보존.",
-        "총계·전략·세부전략 소계를 행으로 보존(level 열). 합계 검증 시 '-'를 0으로 보면 모든 소계가 하위 합과 일치함.",
+        "총계·전략·세부전략 소계를 행으로 보존: level(grand_total/strategy/substrategy/task), "
+        "level_ko(총계/소계/과제 — 총계 행과 과제 행 합을 비교하는 일반 합계 검사가 소계 행을 건너뛰도록).",
+        "'-'를 0으로 보면 모든 전략·세부전략 소계가 하위 합과, 모든 행의 계가 연도 합과 일치함.",
     ]
     block = find_table("V-1")
     return SeedTable(
@@ -290,7 +299,8 @@ def budget_table() -> SeedTable:
         table_ref="표 V-1",
         title_ko="인천광역시 정보화 과제별 소요예산(2024~2026)",
         title_en="Required budget per informatization task, Incheon 2024-2026",
-        description_ko="[표 V-1]의 총계, 4개 전략·9개 세부전략 소계, 45개 실행과제의 연도별 소요예산(백만 원).",
+        description_ko="[표 V-1]의 총계, 4개 전략·9개 세부전략 소계, 45개 실행과제의 연도별 소요예산(백만 "
+        "원).",
         description_en="Table V-1: grand total, strategy and sub-strategy subtotals and the 45 tasks' budget "
         "per year (KRW million).",
         theme="administration",
@@ -298,6 +308,7 @@ def budget_table() -> SeedTable:
         source=source_citation(block),
         unit=block.unit,
         columns=[
+            ("level_ko", "VARCHAR"),
             ("level", "VARCHAR"),
             ("code", "VARCHAR"),
             ("parent_code", "VARCHAR"),
@@ -350,7 +361,7 @@ def parse_support(text: str) -> tuple[float | None, float | None, str | None]:
     basis_parts = []
     for pattern in (r"^총\s*", r"^\d+년간\s*", r"^과제\s*당\s*", r"^사업별\s*", r"^\d+개소당\s*", r"^연\s*"):
         while m := re.match(pattern, body):
-            basis_parts.append(m.group(0).strip())
+            basis_parts.append(m.group(0).replace(" ", ""))
             body = body[m.end() :]
     is_max = False
     if body.startswith("최대"):
@@ -369,6 +380,8 @@ def parse_support(text: str) -> tuple[float | None, float | None, str | None]:
     if is_max:
         low = None
         basis_parts.append("최대")
+    low = None if low is None else round(low, 4)
+    high = None if high is None else round(high, 4)
     return low, high, " ".join(basis_parts) or None
 
 
@@ -411,10 +424,11 @@ def grants_table() -> SeedTable:
         "표 번호는 원문 표기 그대로 'VI-1'(Part V §3에 있으나 VI로 인쇄됨; V-2 자리).",
         "No.는 [표 V-1] 과제 순서와 같아 task_code를 순번으로 연결함(과제명 표기는 원문 그대로 유지).",
         "'-'는 해당 공모사업 없음 → None.",
-        "지원규모는 원문 문자열(support_text)을 보존하고, 백만 원 환산값을 support_min/max에 추가. '최대 X'는 max만, "
-        "'A~B'는 범위, '내외'는 제시값을 그대로 사용, 기간·단위 조건은 support_basis에 기록.",
+        "지원규모는 원문 문자열(support_text)을 보존하고, 백만 원 환산값을 support_min/max에 추가. '최대 "
+        "X'는 max만, 'A~B'는 범위, '내외'는 제시값을 그대로 사용, 기간·단위 조건은 support_basis에 기록.",
         "No.2 부처명 칸에 공모사업명('데이터 활용 기획·검증 사업')이 반복 인쇄됨 — 원문 그대로 둠.",
-        "OCR 오류로 보이는 표기 보존: No.17 '시융합 지역특화산업 지원', No.27 'Si기반 다중이용시설…'(과제 3-1-1 'AI 기반').",
+        "OCR 오류로 보이는 표기 보존: No.17 '시융합 지역특화산업 지원', No.27 'Si기반 다중이용시설…'(과제 "
+        "3-1-1 'AI 기반').",
     ]
     return SeedTable(
         name="plan-vi-1-grant-sources",
@@ -475,7 +489,7 @@ def strategies_table() -> SeedTable:
             (
                 b.level,
                 b.code,
-                b.code[:1] if b.level == "substrategy" else None,
+                b.code[:1],
                 b.name_ko,
                 STRATEGIES_EN.get(b.code) if b.level == "strategy" else None,
                 desc,
@@ -489,7 +503,8 @@ def strategies_table() -> SeedTable:
         table_ref="표 V-1",
         title_ko="제6차 지능정보화 기본계획 추진전략 및 세부전략",
         title_en="Strategies and sub-strategies of the 6th Intelligent Informatization Master Plan",
-        description_ko="4대 추진전략과 9개 세부전략, 과제 수와 [표 V-1] 3개년 소요예산, Part III §3의 세부전략 설명.",
+        description_ko="4대 추진전략과 9개 세부전략, 과제 수와 [표 V-1] 3개년 소요예산, Part III §3의 "
+        "세부전략 설명.",
         description_en="The 4 strategies and 9 sub-strategies with their number of tasks, 2024-2026 budget "
         "(Table V-1) and the sub-strategy descriptions of Part III §3.",
         theme="administration",
@@ -514,4 +529,3 @@ def strategies_table() -> SeedTable:
             "세부전략 설명은 Part III §3 '세부전략 내용'의 괄호 항목에서 가져옴.",
         ],
     )
-
