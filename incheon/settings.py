@@ -13,7 +13,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="INCHEON_", extra="ignore")
 
-    data_dir: Path = Field(Path("./data"), description="Where DuckDB files, Parquet versions and uploads live.")
+    data_dir: Path = Field(
+        Path("./data"), description="Where DuckDB files, Parquet versions and uploads live."
+    )
     database_url: str = Field(
         "",
         description="Empty (default) = embedded DuckDB file under data_dir; "
@@ -22,7 +24,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `incheon serve` binds to.")
     port: int = Field(8000, description="Port `incheon serve` listens on.")
     max_upload_bytes: int = Field(512 * 1024 * 1024, description="Largest file a publisher may upload.")
-    max_unzipped_bytes: int = Field(2 * 1024 * 1024 * 1024, description="Largest total size inside a ZIP/XLSX.")
+    max_unzipped_bytes: int = Field(
+        2 * 1024 * 1024 * 1024, description="Largest total size inside a ZIP/XLSX."
+    )
     max_zip_ratio: float = Field(200.0, description="Largest compression ratio accepted (zip-bomb guard).")
     sql_timeout_seconds: float = Field(5.0, description="Time limit for datastore_search_sql.")
     sql_max_rows: int = Field(10_000, description="Row cap for datastore_search_sql.")

@@ -60,7 +60,13 @@ class Auth:
         self.store = store
 
     def create_user(
-        self, name: str, *, sysadmin: bool = False, fullname: str = "", email: str = "", actor: str | None = None
+        self,
+        name: str,
+        *,
+        sysadmin: bool = False,
+        fullname: str = "",
+        email: str = "",
+        actor: str | None = None,
     ) -> str:
         check_name(name, "사용자 이름", "user name")
         if self.store.query("SELECT 1 FROM hub.users WHERE name = ?", [name]):
@@ -89,12 +95,15 @@ class Auth:
 
     def set_membership(self, user: str, org_id: str, capacity: str, actor: str | None = None) -> None:
         if capacity not in CAPACITIES:
-            raise BadRequest(f"권한은 {CAPACITIES} 중 하나여야 합니다.", f"capacity must be one of {CAPACITIES}.")
+            raise BadRequest(
+                f"권한은 {CAPACITIES} 중 하나여야 합니다.", f"capacity must be one of {CAPACITIES}."
+            )
         uid = self.user_id(user)
         with self.store.transaction() as tx:
             tx.execute("DELETE FROM hub.memberships WHERE user_id = ? AND org_id = ?", [uid, org_id])
             tx.execute(
-                "INSERT INTO hub.memberships (user_id, org_id, capacity) VALUES (?, ?, ?)", [uid, org_id, capacity]
+                "INSERT INTO hub.memberships (user_id, org_id, capacity) VALUES (?, ?, ?)",
+                [uid, org_id, capacity],
             )
             audit.record(tx, actor, "membership.set", "organization", org_id, user=uid, capacity=capacity)
 

@@ -56,7 +56,9 @@ class BaseLayers:
     @cached_property
     def districts(self) -> dict[str, str]:
         """sgg_code → Korean name, in the file's order."""
-        return {f["properties"]["sgg_code"]: f["properties"]["name"] for f in self.districts_geojson["features"]}
+        return {
+            f["properties"]["sgg_code"]: f["properties"]["name"] for f in self.districts_geojson["features"]
+        }
 
     @cached_property
     def _polygons(self) -> tuple[list[str], list[shapely.Geometry]]:
@@ -74,7 +76,9 @@ class BaseLayers:
         with (DATA / "admin_centroids_utmk.tsv").open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh, delimiter="\t"):
                 code = row["ADMCD"]
-                out[code] = Dong(code, row["ADMNM"], float(row["X"]), float(row["Y"]), code[:5] not in CODE_CHANGES)
+                out[code] = Dong(
+                    code, row["ADMNM"], float(row["X"]), float(row["Y"]), code[:5] not in CODE_CHANGES
+                )
         return out
 
     @cached_property

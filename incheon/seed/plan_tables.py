@@ -158,6 +158,7 @@ def population_by_year_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-22-population-by-year",
+        non_additive_columns=["year", "sex_ratio", "persons_per_household"],
         title_ko="인천광역시 연도별 인구현황(2013년~2023년)",
         title_en="Population of Incheon by year, 2013-2023",
         description_ko="연도별 주민등록 인구(계·남·여), 성비, 세대수, 세대당 인구. 2023년은 10월 기준.",
@@ -324,6 +325,7 @@ def migration_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-24-migration-by-year",
+        non_additive_columns=["year"],
         title_ko="연도별 인천광역시 인구 전출 및 전입 현황",
         title_en="In- and out-migration of Incheon by year, 2013-2023",
         description_ko="연도별 전입·전출 인구와 순이동. 2023년은 1~9월 누계.",
@@ -377,6 +379,7 @@ def age_bands_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-25-population-by-age-band",
+        non_additive_columns=["age_from", "age_to"],
         title_ko="연령대별 인구 현황(10세 단위)",
         title_en="Population of Incheon by ten-year age band, 2018-2023",
         description_ko="10세 단위 연령대별 인구와 60세 미만·60세 이상 소계, 총 인구수(2018~2023년 10월).",
@@ -438,6 +441,7 @@ def industrial_complexes_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-28-industrial-complexes",
+        non_additive_columns=["operation_rate_pct", "completion_year"],
         title_ko="인천광역시 산업단지 현황",
         title_en="Industrial complexes of Incheon",
         description_ko="17개 산업단지(국가·지방·도시첨단)의 조성면적, 입주·가동업체 수, 가동률, 준공년도와 "
@@ -549,6 +553,7 @@ def vehicles_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-37-vehicle-registrations",
+        non_additive_columns=["year"],
         title_ko="연도별 인천광역시 자동차 등록 현황",
         title_en="Registered motor vehicles in Incheon by year and type",
         description_ko="차종별(승용·승합·화물·특수) 자동차 등록대수 2019~2023년(5월).",
@@ -724,6 +729,7 @@ def car_parks_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-39-public-car-parks",
+        non_additive_columns=["no", "grade"],
         title_ko="인천광역시 운영 공영주차장 현황",
         title_en="Public off-street car parks operated by Incheon",
         description_ko="34개 노외 공영주차장의 군·구, 급지, 주차면 수, 면적, 운영시간, 관리자. 계 행 포함.",
@@ -812,6 +818,7 @@ def particulate_matter_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-41-pm10-pm25-seven-cities",
+        non_additive_columns=["year", "pm10", "pm25"],
         title_ko="7대 도시의 연평균 PM-10·PM-2.5 농도(2012~2021)",
         title_en="Annual mean PM10 and PM2.5 in the seven largest cities, 2012-2021",
         description_ko="인천·서울·부산·대구·광주·대전·울산의 연평균 미세먼지(PM-10)·초미세먼지(PM-2.5) 농도.",
@@ -848,6 +855,7 @@ def schools_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-42-schools",
+        non_additive_columns=["year"],
         title_ko="인천광역시 학교 총 개황",
         title_en="Schools, classes and students in Incheon, 2017-2022",
         description_ko="연도별 학교 수, 학급 및 학과 수, 학생 수.",
@@ -1104,6 +1112,7 @@ def fires_by_district_table() -> SeedTable:
     ref = "본문 II-2.4"
     return SeedTable(
         name="plan-ii-2-4-fires-per-10k-by-district",
+        non_additive_columns=["fires_per_10k", "rank_printed"],
         table_ref=ref,
         title_ko="군·구별 주민 만 명당 화재 발생건수(2021년)",
         title_en="Fires per 10,000 residents by district, Incheon 2021",
@@ -1164,6 +1173,7 @@ def informatization_budget_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-62-informatization-budget",
+        non_additive_columns=["year", "it_budget_ratio_pct"],
         title_ko="인천광역시 연도별 정보화 사업 예산",
         title_en="Incheon's informatization budget by year, 2019-2023",
         description_ko="연도별 시 총예산, 정보화 예산과 비율(%).",
@@ -1209,6 +1219,7 @@ def information_systems_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-65-information-systems",
+        non_additive_columns=["year"],
         title_ko="인천광역시 정보시스템 현황",
         title_en="Incheon's information systems (hardware and software), 2021-2023",
         description_ko="연도별 정보시스템 총계, H/W(서버·스토리지·백업·보안장비) 소계, S/W 수.",
@@ -1266,6 +1277,7 @@ def public_wifi_table() -> SeedTable:
     return _seed(
         block,
         "plan-ii-72-public-wifi",
+        non_additive_columns=["year_from", "year_to"],
         title_ko="인천광역시 공공 와이파이 설치 현황",
         title_en="Public Wi-Fi access points installed in Incheon by year",
         description_ko="연도별 공공 와이파이 설치 개소(버스, 공공시설)와 2022년 12월 31일 기준 누계.",
@@ -1316,6 +1328,7 @@ def it_staff_by_province_table() -> SeedTable:
     return _seed(
         block,
         "plan-v-4-it-staff-by-province",
+        non_additive_columns=["it_staff_ratio_pct"],
         title_ko="광역자치단체 정보화 인력현황",
         title_en="IT staff of the 17 provincial governments",
         description_ko="17개 시·도의 정보화 인력(전산·통신직: 담당부서·타 부서), 전체 공무원 수, 정보화 인력 "
@@ -1367,6 +1380,7 @@ def it_budget_by_province_table() -> SeedTable:
     return _seed(
         block,
         "plan-v-5-it-budget-by-province",
+        non_additive_columns=["it_budget_per_1000_residents"],
         title_ko="2023년도 광역자치단체별 정보화 예산 규모",
         title_en="2023 informatization budget of the 17 provincial governments",
         description_ko="17개 시·도의 2023년 정보화 예산(백만 원)과 인구 천 명당 예산, 합계 행 포함.",

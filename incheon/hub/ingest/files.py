@@ -76,7 +76,10 @@ def check_zip(path: Path, max_total: int, max_ratio: float) -> zipfile.ZipFile:
         raise IngestError("ZIP/XLSX 파일이 손상되었습니다.", "The ZIP/XLSX file is corrupt.") from exc
     total = 0
     for info in zf.infolist():
-        if info.filename.startswith(("/", "\\")) or ".." in PurePosixPath(info.filename.replace("\\", "/")).parts:
+        if (
+            info.filename.startswith(("/", "\\"))
+            or ".." in PurePosixPath(info.filename.replace("\\", "/")).parts
+        ):
             raise IngestError(
                 f"압축 파일 안에 경로가 포함된 항목이 있습니다: {info.filename!r}",
                 f"The archive holds an entry with a path outside it: {info.filename!r}",
@@ -114,8 +117,17 @@ def normalise_encoding(name: str | None) -> str | None:
     if not name:
         return None
     key = name.strip().lower().replace("_", "-")
-    aliases = {"euc-kr": "cp949", "euckr": "cp949", "ks-c-5601-1987": "cp949", "ms949": "cp949",
-               "cp949": "cp949", "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16"}
+    aliases = {
+        "euc-kr": "cp949",
+        "euckr": "cp949",
+        "ks-c-5601-1987": "cp949",
+        "ms949": "cp949",
+        "cp949": "cp949",
+        "utf8": "utf-8",
+        "utf-8": "utf-8",
+        "utf-8-sig": "utf-8-sig",
+        "utf-16": "utf-16",
+    }
     if key not in aliases:
         raise BadRequest(
             f"지원하지 않는 문자 인코딩입니다: {name} (UTF-8, CP949, EUC-KR, UTF-16)",
@@ -255,7 +267,9 @@ def geojson_to_csv(src: Path, dst: Path) -> list[str]:
                 shape = shapely.geometry.shape(geom)
             except Exception as exc:  # shapely raises several kinds for a bad geometry
                 raise IngestError(
-                    f"{i}번째 피처의 geometry가 올바르지 않습니다.", f"Feature {i} has an invalid geometry.", row=i
+                    f"{i}번째 피처의 geometry가 올바르지 않습니다.",
+                    f"Feature {i} has an invalid geometry.",
+                    row=i,
                 ) from exc
             first = shapely.get_coordinates(shape)[:1]
             if len(first) and ("5179" in crs_name or layers.looks_like_utmk(*first[0])):
@@ -301,13 +315,23 @@ def prepare(
             while chunk := src.read(CHUNK):
                 written += len(chunk)
                 if written > max_unzipped:
-                    raise TooLarge("압축을 푼 크기가 한도를 넘습니다.", "Uncompressed size exceeds the limit.")
+                    raise TooLarge(
+                        "압축을 푼 크기가 한도를 넘습니다.", "Uncompressed size exceeds the limit."
+                    )
                 dst.write(chunk)
         inner_fmt = detect_format(inner_name, None)
         if inner_fmt == "zip":
             raise IngestError("ZIP 안의 ZIP은 받지 않습니다.", "Nested ZIP archives are not accepted.")
-        prepared = prepare(inner, inner_name, inner_fmt, workdir, encoding=encoding, sheet=sheet,
-                           max_unzipped=max_unzipped, max_ratio=max_ratio)
+        prepared = prepare(
+            inner,
+            inner_name,
+            inner_fmt,
+            workdir,
+            encoding=encoding,
+            sheet=sheet,
+            max_unzipped=max_unzipped,
+            max_ratio=max_ratio,
+        )
         prepared.notes.append(f"ZIP 안의 {inner_name}을(를) 읽었습니다.")
         return prepared
     if fmt in ("csv", "tsv"):

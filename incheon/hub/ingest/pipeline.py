@@ -30,9 +30,14 @@ from incheon.hub.storage.base import quote_ident
 SAMPLE_ROWS = 100_000
 MAX_ERRORS = 20
 RESERVED = ("_id", "_sgg_code")
-_REJECT_KO = {"MISSING COLUMNS": "열이 모자랍니다", "TOO MANY COLUMNS": "열이 너무 많습니다",
-              "UNQUOTED VALUE": "따옴표가 닫히지 않았습니다", "INVALID ENCODING": "인코딩이 잘못되었습니다",
-              "LINE SIZE OVER MAXIMUM": "줄이 너무 깁니다", "INVALID STATE": "CSV 형식이 잘못되었습니다"}
+_REJECT_KO = {
+    "MISSING COLUMNS": "열이 모자랍니다",
+    "TOO MANY COLUMNS": "열이 너무 많습니다",
+    "UNQUOTED VALUE": "따옴표가 닫히지 않았습니다",
+    "INVALID ENCODING": "인코딩이 잘못되었습니다",
+    "LINE SIZE OVER MAXIMUM": "줄이 너무 깁니다",
+    "INVALID STATE": "CSV 형식이 잘못되었습니다",
+}
 
 
 @dataclass
@@ -87,15 +92,21 @@ def _scratch(workdir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _header(con: duckdb.DuckDBPyConnection, csv_path: Path, delimiter: str) -> tuple[list[str], str, list[str]]:
+def _header(
+    con: duckdb.DuckDBPyConnection, csv_path: Path, delimiter: str
+) -> tuple[list[str], str, list[str]]:
     """Column names as the file gives them, checked: blanks named, duplicates refused."""
     if not delimiter:
-        sniff = con.execute("SELECT Delimiter FROM sniff_csv(?, sample_size = 2048)", [str(csv_path)]).fetchone()
+        sniff = con.execute(
+            "SELECT Delimiter FROM sniff_csv(?, sample_size = 2048)", [str(csv_path)]
+        ).fetchone()
         delimiter = sniff[0] if sniff and sniff[0] else ","
     with csv_path.open(encoding="utf-8", newline="") as fh:
         first = next(csv.reader(fh, delimiter=delimiter), None)
     if not first or not any(c.strip() for c in first):
-        raise IngestError("파일이 비어 있거나 머리글(열 이름) 행이 없습니다.", "The file is empty or has no header row.")
+        raise IngestError(
+            "파일이 비어 있거나 머리글(열 이름) 행이 없습니다.", "The file is empty or has no header row."
+        )
     notes, names, seen = [], [], set()
     for i, raw in enumerate(first, start=1):
         name = raw.strip().lstrip("\ufeff")
@@ -151,15 +162,17 @@ def _stage(con: duckdb.DuckDBPyConnection, csv_path: Path, names: list[str], del
 
 def _infer(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
     """One aggregate over a sample: the narrowest type every non-empty value fits."""
+    if not names:
+        return {}
     exprs = []
     for i, n in enumerate(names):
         q = quote_ident(n)
         exprs.append(f"count(nullif(trim({q}), '')) AS nn{i}")
         for t in INFER_ORDER:
-            exprs.append(f"count(*) FILTER (WHERE nullif(trim({q}), '') IS NOT NULL AND {fits_expr(n, t)}) AS {t}{i}")
-    row = con.execute(
-        f"SELECT {', '.join(exprs)} FROM (SELECT * FROM stg LIMIT {SAMPLE_ROWS})"
-    ).fetchone()
+            exprs.append(
+                f"count(*) FILTER (WHERE nullif(trim({q}), '') IS NOT NULL AND {fits_expr(n, t)}) AS {t}{i}"
+            )
+    row = con.execute(f"SELECT {', '.join(exprs)} FROM (SELECT * FROM stg LIMIT {SAMPLE_ROWS})").fetchone()
     out, k = {}, 0
     for n in names:
         nn = row[k]
@@ -184,7 +197,9 @@ def _failures(con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> dict[str
     return {n: int(c) for n, c in zip(checked, row, strict=True) if c}
 
 
-def _failure_examples(con: duckdb.DuckDBPyConnection, types: dict[str, str], bad: dict[str, int]) -> list[dict]:
+def _failure_examples(
+    con: duckdb.DuckDBPyConnection, types: dict[str, str], bad: dict[str, int]
+) -> list[dict]:
     out = []
     for n in bad:
         rows = con.execute(
@@ -192,8 +207,10 @@ def _failure_examples(con: duckdb.DuckDBPyConnection, types: dict[str, str], bad
             f"AND {cast_expr(n, types[n])} IS NULL ORDER BY rowid LIMIT ?",
             [MAX_ERRORS],
         ).fetchall()
-        out += [{"row": int(r), "line": int(r) + 1, "column": n, "type": types[n], "value": str(v)[:200]}
-                for r, v in rows]
+        out += [
+            {"row": int(r), "line": int(r) + 1, "column": n, "type": types[n], "value": str(v)[:200]}
+            for r, v in rows
+        ]
     return sorted(out, key=lambda e: e["row"])[:MAX_ERRORS]
 
 
@@ -238,8 +255,10 @@ def _resolve_types(
                 error_count=sum(declared_bad.values()),
             )
         for n, c in bad.items():
-            notes.append(f"'{n}' 열: 표본에서 {types[n]}(으)로 추론했으나 {c}개 값이 맞지 않아 "
-                         f"{WIDEN[types[n]]}(으)로 넓혔습니다.")
+            notes.append(
+                f"'{n}' 열: 표본에서 {types[n]}(으)로 추론했으나 {c}개 값이 맞지 않아 "
+                f"{WIDEN[types[n]]}(으)로 넓혔습니다."
+            )
             types[n] = WIDEN[types[n]]
     return types
 
@@ -265,9 +284,12 @@ def _roles(con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> dict[str, s
         if n in roles or t != "VARCHAR":
             continue
         q = quote_ident(n)
-        sample = [r[0] for r in con.execute(
-            f"SELECT DISTINCT trim({q}) FROM (SELECT {q} FROM stg LIMIT 20000) WHERE {q} IS NOT NULL LIMIT 200"
-        ).fetchall()]
+        sample = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT trim({q}) FROM (SELECT {q} FROM stg LIMIT 20000) WHERE {q} IS NOT NULL LIMIT 200"
+            ).fetchall()
+        ]
         if not sample:
             continue
         if all(s.isdigit() and len(s) == 5 and s.startswith("28") for s in sample):
@@ -285,7 +307,9 @@ def _roles(con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> dict[str, s
     return roles
 
 
-def _district_column(con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]) -> str | None:
+def _district_column(
+    con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]
+) -> str | None:
     """SQL for `_sgg_code`, or None when rows carry no location. Points are assigned in Python (shapely)."""
     layers = base_layers()
     by_role = {r: n for n, r in roles.items()}
@@ -297,7 +321,9 @@ def _district_column(con: duckdb.DuckDBPyConnection, types: dict[str, str], role
     if "sgg_code" in by_role:
         return f"(SELECT sgg FROM sgg_map WHERE k = trim(s.{quote_ident(by_role['sgg_code'])}))"
     if "dong_code" in by_role:
-        return f"(SELECT sgg FROM sgg_map WHERE k = substr(trim(s.{quote_ident(by_role['dong_code'])}), 1, 5))"
+        return (
+            f"(SELECT sgg FROM sgg_map WHERE k = substr(trim(s.{quote_ident(by_role['dong_code'])}), 1, 5))"
+        )
     if "district_name" in by_role:
         return f"(SELECT sgg FROM sgg_map WHERE k = trim(s.{quote_ident(by_role['district_name'])}))"
     return None
@@ -323,8 +349,14 @@ def _point_districts(con: duckdb.DuckDBPyConnection, types: dict[str, str], role
         if finite.any() and not layers.looks_like_utmk(float(np.nanmedian(x)), float(np.nanmedian(y))):
             return False
         x, y = layers.utmk_to_wgs84(x, y)
-    pts = pa.table({"_rid": tbl.column("rid"), "_sgg_code": pa.array(layers.sgg_for_points(x, y), pa.string()),
-                    "_lon": pa.array(x), "_lat": pa.array(y)})
+    pts = pa.table(
+        {
+            "_rid": tbl.column("rid"),
+            "_sgg_code": pa.array(layers.sgg_for_points(x, y), pa.string()),
+            "_lon": pa.array(x),
+            "_lat": pa.array(y),
+        }
+    )
     con.register("pts_arrow", pts)
     con.execute("CREATE TABLE pts AS SELECT * FROM pts_arrow")
     con.unregister("pts_arrow")
@@ -340,8 +372,14 @@ def run(upload: Path, opts: IngestOptions, workroot: Path) -> Staged:
     try:
         sha, size = _sha256(upload)
         prepared = files.prepare(
-            upload, filename, fmt, workdir, encoding=files.normalise_encoding(opts.encoding), sheet=opts.sheet,
-            max_unzipped=opts.max_unzipped, max_ratio=opts.max_ratio,
+            upload,
+            filename,
+            fmt,
+            workdir,
+            encoding=files.normalise_encoding(opts.encoding),
+            sheet=opts.sheet,
+            max_unzipped=opts.max_unzipped,
+            max_ratio=opts.max_ratio,
         )
         con = _scratch(workdir)
         try:
@@ -354,7 +392,9 @@ def run(upload: Path, opts: IngestOptions, workroot: Path) -> Staged:
                 roles.update({g: "geometry" for g in prepared.geometry_columns if g in types})
             sgg_sql = _district_column(con, types, roles)
             utmk = _point_districts(con, types, roles) if sgg_sql is None else False
-            select = ["s.rowid + 1 AS _id"] + [f"{cast_expr(n, t)} AS {quote_ident(n)}" for n, t in types.items()]
+            select = ["s.rowid + 1 AS _id"] + [
+                f"{cast_expr(n, t)} AS {quote_ident(n)}" for n, t in types.items()
+            ]
             joins = ""
             if sgg_sql:
                 select.append(f"{sgg_sql} AS _sgg_code")
@@ -380,8 +420,18 @@ def run(upload: Path, opts: IngestOptions, workroot: Path) -> Staged:
         finally:
             con.close()
         (workdir / "utf8.csv").unlink(missing_ok=True)
-        return Staged(workdir, parquet, schema, int(row_count), quality, prepared.encoding,
-                      prepared.source_format, sha, size, notes)
+        return Staged(
+            workdir,
+            parquet,
+            schema,
+            int(row_count),
+            quality,
+            prepared.encoding,
+            prepared.source_format,
+            sha,
+            size,
+            notes,
+        )
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
@@ -391,9 +441,14 @@ def _sql_path(p: Path) -> str:
     return str(p).replace("'", "''")
 
 
-def _schema(con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]) -> list[dict[str, Any]]:
-    actual = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                              "WHERE table_name = 'typed'").fetchall())
+def _schema(
+    con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]
+) -> list[dict[str, Any]]:
+    actual = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'typed'"
+        ).fetchall()
+    )
     out = [{"id": "_id", "type": "BIGINT", "role": "row_id"}]
     out += [{"id": n, "type": t, "role": roles.get(n)} for n, t in types.items()]
     for extra, role in (("_sgg_code", "sgg_code_derived"), ("_lon", "lon_derived"), ("_lat", "lat_derived")):

@@ -13,14 +13,42 @@ TYPES = ("BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "BOOLEAN", "VARCHAR")
 #: Narrowest first: inference takes the first type every sampled value fits.
 INFER_ORDER = ("BOOLEAN", "BIGINT", "DOUBLE", "DATE", "TIMESTAMP")
 #: When a sampled guess fails on the full file, widen along these steps.
-WIDEN = {"BOOLEAN": "VARCHAR", "BIGINT": "DOUBLE", "DOUBLE": "VARCHAR", "DATE": "TIMESTAMP",
-         "TIMESTAMP": "VARCHAR", "VARCHAR": "VARCHAR"}
-CKAN_TYPES = {"BIGINT": "int", "DOUBLE": "float", "DATE": "date", "TIMESTAMP": "timestamp",
-              "BOOLEAN": "bool", "VARCHAR": "text"}
-ALIASES = {"int": "BIGINT", "integer": "BIGINT", "int4": "BIGINT", "int8": "BIGINT", "bigint": "BIGINT",
-           "float": "DOUBLE", "numeric": "DOUBLE", "double": "DOUBLE", "float8": "DOUBLE", "number": "DOUBLE",
-           "date": "DATE", "timestamp": "TIMESTAMP", "datetime": "TIMESTAMP", "bool": "BOOLEAN",
-           "boolean": "BOOLEAN", "text": "VARCHAR", "string": "VARCHAR", "varchar": "VARCHAR"}
+WIDEN = {
+    "BOOLEAN": "VARCHAR",
+    "BIGINT": "DOUBLE",
+    "DOUBLE": "VARCHAR",
+    "DATE": "TIMESTAMP",
+    "TIMESTAMP": "VARCHAR",
+    "VARCHAR": "VARCHAR",
+}
+CKAN_TYPES = {
+    "BIGINT": "int",
+    "DOUBLE": "float",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "BOOLEAN": "bool",
+    "VARCHAR": "text",
+}
+ALIASES = {
+    "int": "BIGINT",
+    "integer": "BIGINT",
+    "int4": "BIGINT",
+    "int8": "BIGINT",
+    "bigint": "BIGINT",
+    "float": "DOUBLE",
+    "numeric": "DOUBLE",
+    "double": "DOUBLE",
+    "float8": "DOUBLE",
+    "number": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "datetime": "TIMESTAMP",
+    "bool": "BOOLEAN",
+    "boolean": "BOOLEAN",
+    "text": "VARCHAR",
+    "string": "VARCHAR",
+    "varchar": "VARCHAR",
+}
 
 #: Column names that hold codes or identifiers: text even when every value is digits (leading zeros,
 #: 10-digit dong codes, phone numbers).
@@ -63,11 +91,15 @@ def fits_expr(col: str, typ: str) -> str:
     """True when a non-empty cell fits `typ` (stricter than the cast: no leading zeros for numbers)."""
     v = f"trim({quote_ident(col)})"
     if typ == "BIGINT":
-        return (f"(regexp_full_match({v}, '[+-]?([1-9][0-9]{{0,2}}(,[0-9]{{3}})+|[1-9][0-9]*|0)')"
-                f" AND {cast_expr(col, typ)} IS NOT NULL)")
+        return (
+            f"(regexp_full_match({v}, '[+-]?([1-9][0-9]{{0,2}}(,[0-9]{{3}})+|[1-9][0-9]*|0)')"
+            f" AND {cast_expr(col, typ)} IS NOT NULL)"
+        )
     if typ == "DOUBLE":
-        return (f"(regexp_full_match({v}, '[+-]?(0|[1-9][0-9]{{0,2}}(,[0-9]{{3}})+|[1-9][0-9]*)?"
-                f"(\\.[0-9]+)?([eE][+-]?[0-9]+)?') AND {cast_expr(col, typ)} IS NOT NULL)")
+        return (
+            f"(regexp_full_match({v}, '[+-]?(0|[1-9][0-9]{{0,2}}(,[0-9]{{3}})+|[1-9][0-9]*)?"
+            f"(\\.[0-9]+)?([eE][+-]?[0-9]+)?') AND {cast_expr(col, typ)} IS NOT NULL)"
+        )
     if typ in ("DATE", "TIMESTAMP"):
         return f"(regexp_matches({v}, '^[0-9]{{4}}[-./][0-9]{{1,2}}[-./][0-9]{{1,2}}') AND {cast_expr(col, typ)} IS NOT NULL)"
     return f"({cast_expr(col, typ)} IS NOT NULL)"

@@ -66,9 +66,7 @@ class Store(ABC):
         """Rows in batches, for downloads and exports that must not fill memory."""
 
     @abstractmethod
-    def sandboxed_select(
-        self, sql: str, timeout_s: float, max_rows: int
-    ) -> tuple[list[str], list[tuple]]:
+    def sandboxed_select(self, sql: str, timeout_s: float, max_rows: int) -> tuple[list[str], list[tuple]]:
         """Run a vetted public SELECT read-only, with a time limit, seeing only schema `datastore`."""
 
     @abstractmethod

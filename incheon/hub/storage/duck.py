@@ -47,7 +47,7 @@ class DuckStore(Store):
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = self.data_dir / "hub.duckdb"
+        self.path = self.data_dir / "incheon.duckdb"
         self.conn = duckdb.connect(str(self.path))
         self._write_lock = threading.RLock()
         self._local = threading.local()

@@ -1,0 +1,86 @@
+"""`create_app(settings)`: the web application. No work and no state at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from incheon.api import ckan
+from incheon.api.responses import KoJSON, ckan_error
+from incheon.errors import HubError
+from incheon.extensions import load_modules
+from incheon.hub.hub import Hub
+from incheon.hub.storage.base import quote_ident
+from incheon.settings import Settings
+
+
+def create_app(settings: Settings | None = None, hub: Hub | None = None) -> FastAPI:
+    settings = settings or Settings()
+    (settings.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    hub = hub or Hub(settings)
+    modules = load_modules(hub, settings.modules)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        yield
+        hub.close()
+
+    app = FastAPI(
+        title="Platform Incheon — 인천 데이터허브 API",
+        version="0.1.0",
+        description="CKAN Action API v3 compatible catalogue and datastore of the Incheon Data Hub "
+        "(제6차 인천광역시 지능정보화 기본계획 과제 1-1-1).",
+        default_response_class=KoJSON,
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    app.state.modules = modules
+    app.include_router(ckan.router(hub))
+    for module in modules:
+        r = module.router()
+        if r is not None:
+            app.include_router(r, prefix=f"/api/{module.name}", tags=[module.name])
+
+    @app.exception_handler(HubError)
+    async def hub_error(request: Request, exc: HubError) -> KoJSON:
+        return ckan_error(request, exc)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/download/{resource_id}.csv", tags=["Downloads"])
+    def download_csv(resource_id: str) -> StreamingResponse:
+        """Current version as CSV (UTF-8 with BOM, for Excel), streamed."""
+        v = hub.catalog.version(resource_id)
+        cols = [f["id"] for f in v["schema"]]
+        sql = f"SELECT {', '.join(quote_ident(c) for c in cols)} FROM data.{quote_ident(v['table'])} ORDER BY _id"
+
+        def rows() -> Iterator[bytes]:
+            import csv
+            import io
+
+            buf = io.StringIO()
+            writer = csv.writer(buf)
+            buf.write("\ufeff")
+            writer.writerow(cols)
+            for batch in hub.store.stream(sql):
+                writer.writerows(batch)
+                yield buf.getvalue().encode("utf-8")
+                buf.seek(0)
+                buf.truncate()
+            if buf.tell():
+                yield buf.getvalue().encode("utf-8")
+
+        name = f"{resource_id}-v{v['version']}.csv"
+        return StreamingResponse(
+            rows(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    return app
