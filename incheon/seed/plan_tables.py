@@ -506,7 +506,7 @@ def grdp_table() -> SeedTable:
         description_ko="전국 및 17개 시·도의 지역내총생산(명목, 10억 원) 2017~2021년.",
         description_en="GRDP of Korea and its 17 provinces, 2017-2021 (KRW billion).",
         theme="industry",
-        keywords=["지역내총생산", "GRDP", "지역경제", "시도별"],
+        keywords=["지역내총생산", "지역경제", "시도별", "경제규모"],
         columns=[
             ("region_ko", "VARCHAR"),
             ("is_total", "BOOLEAN"),
@@ -825,7 +825,7 @@ def particulate_matter_table() -> SeedTable:
         description_en="Annual mean PM10 and PM2.5 concentrations in Incheon, Seoul, Busan, Daegu, Gwangju, "
         "Daejeon and Ulsan.",
         theme="environment",
-        keywords=["미세먼지", "초미세먼지", "대기질", "PM10", "PM2.5"],
+        keywords=["미세먼지", "초미세먼지", "대기질", "대기오염"],
         unit="μg/m³",
         columns=[("year", "BIGINT"), ("city_ko", "VARCHAR"), ("pm10", "BIGINT"), ("pm25", "BIGINT")],
         rows=rows,
