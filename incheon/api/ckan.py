@@ -425,16 +425,18 @@ def router(hub: Hub) -> APIRouter:
             async def endpoint(request: Request, _name: str = name) -> Any:
                 return await call(request, _name)
 
-            api.add_api_route(
-                f"{prefix}/{name}",
-                endpoint,
-                methods=["GET", "POST"],
-                summary=name,
-                description=doc,
-                tags=["CKAN Action API v3"],
-                include_in_schema=prefix == "/api/3/action",
-                name=f"{prefix}/{name}",
-            )
+            for method in ("GET", "POST"):
+                api.add_api_route(
+                    f"{prefix}/{name}",
+                    endpoint,
+                    methods=[method],
+                    operation_id=f"{name}_{method.lower()}" if prefix == "/api/3/action" else None,
+                    summary=name,
+                    description=doc,
+                    tags=["CKAN Action API v3"],
+                    include_in_schema=prefix == "/api/3/action",
+                    name=f"{prefix}/{name}",
+                )
 
     @api.api_route("/api/3/action/{name}", methods=["GET", "POST"], include_in_schema=False)
     async def unknown(request: Request, name: str) -> Any:

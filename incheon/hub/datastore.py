@@ -6,6 +6,7 @@ once is exact forever and is cached (no COUNT(*) per request, which is what make
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -117,10 +118,7 @@ class Datastore:
         if total is None:
             total = int(self.store.query(f"SELECT count(*) FROM {tq}{where_sql}", args)[0][0])
             self.counts.put(key, total)
-        for r in records:
-            for k, v in r.items():
-                if hasattr(v, "isoformat"):
-                    r[k] = v.isoformat()
+        records = [{k: jsonable(v) for k, v in r.items()} for r in records]
         return {
             "resource_id": rid,
             "version": version,
@@ -173,7 +171,7 @@ class Datastore:
                 "SQL을 실행할 수 없습니다: " + text, "The SQL could not be run: " + text, field="sql"
             ) from None
         records = [
-            {n: (v.isoformat() if hasattr(v, "isoformat") else v) for n, v in zip(names, row, strict=True)}
+            {n: jsonable(v) for n, v in zip(names, row, strict=True)}
             for row in rows
         ]
         return {
@@ -224,6 +222,15 @@ class Datastore:
             }
             for c, v, n in rows
         ]
+
+
+def jsonable(value: Any) -> Any:
+    """Dates as ISO text; PostgreSQL's Decimal sums as int or float, like DuckDB gives them."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def _convert(value: Any, typ: str, col: str) -> Any:
