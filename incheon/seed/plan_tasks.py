@@ -10,6 +10,7 @@ Sources inside the plan text:
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -385,6 +386,15 @@ def parse_support(text: str) -> tuple[float | None, float | None, str | None]:
     return low, high, " ".join(basis_parts) or None
 
 
+def _similarity(a: str, b: str) -> float:
+    """Similarity of two task names, ignoring spacing and '·' (the plan spells names inconsistently)."""
+
+    def norm(text: str) -> str:
+        return text.replace(" ", "").replace("·", "")
+
+    return difflib.SequenceMatcher(None, norm(a), norm(b)).ratio()
+
+
 def grants_table() -> SeedTable:
     """[표 VI-1] resource procurement: the central-government grant programme suggested per task."""
     block = find_table("VI-1")
@@ -398,6 +408,8 @@ def grants_table() -> SeedTable:
         no = int(cells[0])
         task_ko, program, support, ministry, timing = cells[1:]
         code = tasks[no - 1].code
+        if _similarity(task_ko, tasks[no - 1].name_ko) < 0.8:  # No. order must follow V-1's task order
+            raise ValueError(f"VI-1 No.{no} {task_ko!r} does not match task {code} {tasks[no - 1].name_ko!r}")
         low, high, basis = parse_support(support)
 
         def opt(cell: str) -> str | None:
