@@ -6,9 +6,9 @@ once is exact forever and is cached (no COUNT(*) per request, which is what make
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 import threading
 from collections import OrderedDict
+from decimal import Decimal
 from typing import Any
 
 from incheon.errors import BadRequest
@@ -170,10 +170,7 @@ class Datastore:
             raise BadRequest(
                 "SQL을 실행할 수 없습니다: " + text, "The SQL could not be run: " + text, field="sql"
             ) from None
-        records = [
-            {n: jsonable(v) for n, v in zip(names, row, strict=True)}
-            for row in rows
-        ]
+        records = [{n: jsonable(v) for n, v in zip(names, row, strict=True)} for row in rows]
         return {
             "sql": sql,
             "records": records,

@@ -51,7 +51,9 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     hub.auth.set_membership("outsider", hub.catalog.organization("bupyeong-data")["id"], "editor")
     keys["outsider"] = hub.auth.create_key("outsider")
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, hub), host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, hub), host="127.0.0.1", port=port, log_level="error")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(100):
@@ -70,16 +72,25 @@ def rid_of(live: Live, name: str) -> str:
 def test_package_list_has_the_seed(live: Live) -> None:
     names = live.ckan().action.package_list()
     assert len(names) >= 27
-    for expected in ("plan-v-tasks", "plan-v-1-budget", "plan-ii-23-population-by-district", "incheon-districts",
-                     "incheon-admin-dong-centroids", "plan-ii-41-pm10-pm25-seven-cities"):
+    for expected in (
+        "plan-v-tasks",
+        "plan-v-1-budget",
+        "plan-ii-23-population-by-district",
+        "incheon-districts",
+        "incheon-admin-dong-centroids",
+        "plan-ii-41-pm10-pm25-seven-cities",
+    ):
         assert expected in names
 
 
-@pytest.mark.parametrize("q, expected, absent", [
-    ("미세먼지", "plan-ii-41-pm10-pm25-seven-cities", "plan-ii-38-traffic-accidents"),
-    ("교통사고", "plan-ii-38-traffic-accidents", "plan-ii-41-pm10-pm25-seven-cities"),
-    ("인구", "plan-ii-23-population-by-district", "plan-ii-38-traffic-accidents"),
-])
+@pytest.mark.parametrize(
+    "q, expected, absent",
+    [
+        ("미세먼지", "plan-ii-41-pm10-pm25-seven-cities", "plan-ii-38-traffic-accidents"),
+        ("교통사고", "plan-ii-38-traffic-accidents", "plan-ii-41-pm10-pm25-seven-cities"),
+        ("인구", "plan-ii-23-population-by-district", "plan-ii-38-traffic-accidents"),
+    ],
+)
 def test_korean_search(live: Live, q: str, expected: str, absent: str) -> None:
     result = live.ckan().action.package_search(q=q, rows=50)
     names = [d["name"] for d in result["results"]]
@@ -90,7 +101,9 @@ def test_korean_search(live: Live, q: str, expected: str, absent: str) -> None:
 
 def test_search_filters_facets_paging_sort(live: Live) -> None:
     c = live.ckan()
-    r = c.action.package_search(fq="groups:transport", rows=100, **{"facet.field": ["groups", "organization"]})
+    r = c.action.package_search(
+        fq="groups:transport", rows=100, **{"facet.field": ["groups", "organization"]}
+    )
     assert r["count"] >= 3
     assert all(any(g["name"] == "transport" for g in d["groups"]) for d in r["results"])
     assert r["facets"]["groups"] == {"transport": r["count"]}
@@ -111,7 +124,9 @@ def test_package_show_metadata(live: Live) -> None:
     assert d["organization"]["name"] == "incheon-city"
     res = d["resources"][0]
     assert res["datastore_active"] and res["rows"] == 11
-    assert {"id": "sgg_code", "type": "text"}.items() <= next(f for f in res["fields"] if f["id"] == "sgg_code").items()
+    assert {"id": "sgg_code", "type": "text"}.items() <= next(
+        f for f in res["fields"] if f["id"] == "sgg_code"
+    ).items()
     with pytest.raises(ckanapi.NotFound):
         live.ckan().action.package_show(id="no-such-dataset")
 
@@ -133,7 +148,10 @@ def test_datastore_search(live: Live) -> None:
     r = c.action.datastore_search(resource_id=rid, filters={"sgg_code": "28260"})
     assert r["total"] == 1 and r["records"][0]["pop_2023_oct"] == 621152
     r = c.action.datastore_search(resource_id=rid, q="부평", fields=["name_ko", "pop_2022"])
-    assert [rec["name_ko"] for rec in r["records"]] == ["부평구"] and set(r["records"][0]) == {"name_ko", "pop_2022"}
+    assert [rec["name_ko"] for rec in r["records"]] == ["부평구"] and set(r["records"][0]) == {
+        "name_ko",
+        "pop_2022",
+    }
     r = c.action.datastore_search(resource_id=rid, sort="pop_2022 desc", limit=2, offset=1)
     assert r["total"] == 11 and len(r["records"]) == 2
     assert r["records"][0]["pop_2022"] >= r["records"][1]["pop_2022"]
@@ -148,9 +166,15 @@ def test_datastore_search_sql_is_sandboxed(live: Live) -> None:
     rid = rid_of(live, "plan-v-1-budget")
     r = c.action.datastore_search_sql(sql=f'SELECT count(*) AS n FROM "{rid}"')
     assert r["records"][0]["n"] > 45
-    for bad in ("SELECT * FROM hub.api_keys", "SELECT * FROM read_csv('/etc/passwd')", f'DELETE FROM "{rid}"',
-                f'SELECT 1; SELECT * FROM "{rid}"', "SELECT pg_read_file('/etc/passwd')", "SELECT getenv('HOME')",
-                "SELECT * FROM information_schema.tables"):
+    for bad in (
+        "SELECT * FROM hub.api_keys",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        f'DELETE FROM "{rid}"',
+        f'SELECT 1; SELECT * FROM "{rid}"',
+        "SELECT pg_read_file('/etc/passwd')",
+        "SELECT getenv('HOME')",
+        "SELECT * FROM information_schema.tables",
+    ):
         with pytest.raises((ckanapi.NotAuthorized, ckanapi.ValidationError)):
             c.action.datastore_search_sql(sql=bad)
 
@@ -158,8 +182,9 @@ def test_datastore_search_sql_is_sandboxed(live: Live) -> None:
 def test_budget_reconciles_to_table_v1(live: Live) -> None:
     tasks = rid_of(live, "plan-v-tasks")
     r = live.ckan().action.datastore_search_sql(
-        sql=f'SELECT count(*) AS n, sum(budget_2024) AS y24, sum(budget_2025) AS y25, sum(budget_2026) AS y26, '
-            f'sum(budget_total) AS total FROM "{tasks}"')
+        sql=f"SELECT count(*) AS n, sum(budget_2024) AS y24, sum(budget_2025) AS y25, sum(budget_2026) AS y26, "
+        f'sum(budget_total) AS total FROM "{tasks}"'
+    )
     row = r["records"][0]
     assert (row["n"], row["y24"], row["y25"], row["y26"], row["total"]) == (45, 46571, 38264, 38901, 123736)
 
@@ -184,11 +209,19 @@ def test_district_aggregate(live: Live) -> None:
 
 def test_publish_via_ckanapi(live: Live, tmp_path: Path) -> None:
     pub = live.ckan("planner")
-    ds = pub.action.package_create(name="test-parking-usage", title="주차장 이용 현황 (시험용 합성 데이터)",
-                                   owner_org="incheon-city", groups=[{"name": "transport"}],
-                                   tags=[{"name": "주차장"}], license_id="kogl-type1", spatial=["28237"])
+    ds = pub.action.package_create(
+        name="test-parking-usage",
+        title="주차장 이용 현황 (시험용 합성 데이터)",
+        owner_org="incheon-city",
+        groups=[{"name": "transport"}],
+        tags=[{"name": "주차장"}],
+        license_id="kogl-type1",
+        spatial=["28237"],
+    )
     csv_path = tmp_path / "주차장.csv"
-    csv_path.write_bytes("군구,주차면수,기준일\n부평구,\"1,200\",2024.01.31\n서구,800,2024.01.31\n".encode("cp949"))
+    csv_path.write_bytes(
+        '군구,주차면수,기준일\n부평구,"1,200",2024.01.31\n서구,800,2024.01.31\n'.encode("cp949")
+    )
     with csv_path.open("rb") as fh:
         res = pub.action.resource_create(package_id=ds["id"], name="주차장", upload=fh)
     assert res["version"] == 1 and res["rows"] == 2
@@ -210,27 +243,48 @@ def test_plan_indicators_api(live: Live) -> None:
     base = live.url + "/api/plan"
     tasks = httpx.get(base + "/tasks").json()
     assert len(tasks) == 45
-    body = {"name_ko": "개방 데이터셋 수", "unit": "개", "baseline": 0, "baseline_year": 2023,
-            "values": [{"year": 2024, "target": 30}, {"year": 2025, "target": 60, "actual": 41}]}
+    body = {
+        "name_ko": "개방 데이터셋 수",
+        "unit": "개",
+        "baseline": 0,
+        "baseline_year": 2023,
+        "values": [{"year": 2024, "target": 30}, {"year": 2025, "target": 60, "actual": 41}],
+    }
     assert httpx.post(base + "/tasks/1-1-1/indicators", json=body).status_code == 403
-    r = httpx.post(base + "/tasks/1-1-1/indicators", json=body, headers={"Authorization": live.keys["planner"]})
+    r = httpx.post(
+        base + "/tasks/1-1-1/indicators", json=body, headers={"Authorization": live.keys["planner"]}
+    )
     assert r.status_code == 201, r.text
     iid = r.json()["id"]
-    r = httpx.put(f"{base}/indicators/{iid}/values", json=[{"year": 2025, "target": 60, "actual": 55}],
-                  headers={"Authorization": live.keys["planner"]})
+    r = httpx.put(
+        f"{base}/indicators/{iid}/values",
+        json=[{"year": 2025, "target": 60, "actual": 55}],
+        headers={"Authorization": live.keys["planner"]},
+    )
     assert {v["year"]: v["actual"] for v in r.json()["values"]} == {2024: None, 2025: 55}
     assert httpx.get(base + "/tasks/9-9-9").status_code == 404
-    assert httpx.post(base + "/tasks/1-1-1/indicators", json={"name_ko": ""},
-                      headers={"Authorization": live.keys["planner"]}).status_code == 422
+    assert (
+        httpx.post(
+            base + "/tasks/1-1-1/indicators",
+            json={"name_ko": ""},
+            headers={"Authorization": live.keys["planner"]},
+        ).status_code
+        == 422
+    )
 
 
 def test_openapi_and_no_key_leaks(live: Live) -> None:
     doc = httpx.get(live.url + "/openapi.json").json()
     assert "/api/3/action/package_search" in doc["paths"]
     assert "/api/3/action/datastore_search_sql" in doc["paths"]
-    bodies = [httpx.get(live.url + path).text for path in (
-        "/api/3/action/package_search?rows=1000", "/api/3/action/organization_list?all_fields=true",
-        "/openapi.json")]
+    bodies = [
+        httpx.get(live.url + path).text
+        for path in (
+            "/api/3/action/package_search?rows=1000",
+            "/api/3/action/organization_list?all_fields=true",
+            "/openapi.json",
+        )
+    ]
     for key in live.keys.values():
         assert all(key not in b and key.split("_")[2] not in b for b in bodies)
     rows = live.hub.store.query("SELECT hash FROM hub.api_keys")

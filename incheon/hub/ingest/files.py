@@ -189,9 +189,12 @@ def xlsx_to_csv(src: Path, dst: Path, sheet: str | None = None) -> list[str]:
     from openpyxl import load_workbook
 
     notes = []
+    # A file object, not the path: openpyxl refuses paths not ending in .xlsx (uploads are saved as .bin).
+    fh = src.open("rb")
     try:
-        wb = load_workbook(src, read_only=True, data_only=True)
+        wb = load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad workbook
+        fh.close()
         raise IngestError("XLSX 파일을 열 수 없습니다.", "The XLSX workbook cannot be opened.") from exc
     try:
         if sheet and sheet not in wb.sheetnames:
@@ -206,6 +209,7 @@ def xlsx_to_csv(src: Path, dst: Path, sheet: str | None = None) -> list[str]:
                     writer.writerow([_cell(v) for v in row])
     finally:
         wb.close()
+        fh.close()
     return notes
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from incheon.errors import BadRequest, IngestError
-from incheon.hub.geo import base_layers
+from incheon.hub.geo import CODE_CHANGES, base_layers
 from incheon.hub.ingest import files
 from incheon.hub.ingest.types import CODE_NAME, INFER_ORDER, WIDEN, cast_expr, fits_expr, normalise_type
 from incheon.hub.storage.base import quote_ident
@@ -30,6 +30,7 @@ from incheon.hub.storage.base import quote_ident
 SAMPLE_ROWS = 100_000
 MAX_ERRORS = 20
 RESERVED = ("_id", "_sgg_code")
+_DELIMITERS = (",", "\t", ";", "|")
 _REJECT_KO = {
     "MISSING COLUMNS": "열이 모자랍니다",
     "TOO MANY COLUMNS": "열이 너무 많습니다",
@@ -101,6 +102,12 @@ def _header(
             "SELECT Delimiter FROM sniff_csv(?, sample_size = 2048)", [str(csv_path)]
         ).fetchone()
         delimiter = sniff[0] if sniff and sniff[0] else ","
+        # The sniffer gives up on ragged files (and then names a delimiter absent from the header, so
+        # every row would fit one column): fall back to the delimiter that splits the header the most.
+        with csv_path.open(encoding="utf-8", newline="") as fh:
+            head = fh.readline()
+        if delimiter not in head:
+            delimiter = max(_DELIMITERS, key=lambda d: len(next(csv.reader([head], delimiter=d), [])))
     with csv_path.open(encoding="utf-8", newline="") as fh:
         first = next(csv.reader(fh, delimiter=delimiter), None)
     if not first or not any(c.strip() for c in first):
@@ -164,10 +171,17 @@ def _infer(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
     """One aggregate over a sample: the narrowest type every non-empty value fits."""
     if not names:
         return {}
+    # Incheon district (5-digit) and dong (10-digit) codes are identifiers, whatever the column's name.
+    layers = base_layers()
+    codes = ", ".join(f"'{c}'" for c in sorted(set(layers.districts) | set(CODE_CHANGES)))
     exprs = []
     for i, n in enumerate(names):
         q = quote_ident(n)
         exprs.append(f"count(nullif(trim({q}), '')) AS nn{i}")
+        exprs.append(
+            f"count(*) FILTER (WHERE regexp_full_match(trim({q}), '28[0-9]{{8}}') OR trim({q}) IN ({codes}))"
+            f" AS code{i}"
+        )
         for t in INFER_ORDER:
             exprs.append(
                 f"count(*) FILTER (WHERE nullif(trim({q}), '') IS NOT NULL AND {fits_expr(n, t)}) AS {t}{i}"
@@ -175,11 +189,11 @@ def _infer(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
     row = con.execute(f"SELECT {', '.join(exprs)} FROM (SELECT * FROM stg LIMIT {SAMPLE_ROWS})").fetchone()
     out, k = {}, 0
     for n in names:
-        nn = row[k]
-        counts = dict(zip(INFER_ORDER, row[k + 1 : k + 1 + len(INFER_ORDER)], strict=True))
-        k += 1 + len(INFER_ORDER)
+        nn, n_codes = row[k], row[k + 1]
+        counts = dict(zip(INFER_ORDER, row[k + 2 : k + 2 + len(INFER_ORDER)], strict=True))
+        k += 2 + len(INFER_ORDER)
         chosen = "VARCHAR"
-        if nn and not CODE_NAME.search(n):
+        if nn and n_codes < nn and not CODE_NAME.search(n):
             chosen = next((t for t in INFER_ORDER if counts[t] == nn), "VARCHAR")
         out[n] = chosen
     return out
@@ -329,25 +343,31 @@ def _district_column(
     return None
 
 
-def _point_districts(con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]) -> bool:
-    """Assign `_sgg_code` to coordinate rows by point-in-polygon; registers table `pts(_rid, _sgg_code)`."""
+def _point_districts(
+    con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]
+) -> bool | None:
+    """Assign `_sgg_code` to coordinate rows by point-in-polygon; registers table `pts(_rid, _sgg_code)`.
+
+    Returns whether the points were UTM-K (so `_lon/_lat` were derived), or None when no table was made."""
     by_role = {r: n for n, r in roles.items()}
     if "lon" in by_role:
         xs, ys, utmk = by_role["lon"], by_role["lat"], False
     elif "x" in by_role:
         xs, ys, utmk = by_role["x"], by_role["y"], True
     else:
-        return False
+        return None
     layers = base_layers()
-    tbl = con.execute(
+    rel = con.sql(
         f"SELECT rowid AS rid, {cast_expr(xs, 'DOUBLE')} AS x, {cast_expr(ys, 'DOUBLE')} AS y FROM stg"
-    ).fetch_arrow_table()
+    )
+    # DuckDB 2 renamed fetch_arrow_table to to_arrow_table.
+    tbl = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
     x = tbl.column("x").to_numpy(zero_copy_only=False).astype(float)
     y = tbl.column("y").to_numpy(zero_copy_only=False).astype(float)
     if utmk:
         finite = np.isfinite(x) & np.isfinite(y)
         if finite.any() and not layers.looks_like_utmk(float(np.nanmedian(x)), float(np.nanmedian(y))):
-            return False
+            return None
         x, y = layers.utmk_to_wgs84(x, y)
     pts = pa.table(
         {
@@ -391,14 +411,14 @@ def run(upload: Path, opts: IngestOptions, workroot: Path) -> Staged:
             if prepared.geometry_columns:
                 roles.update({g: "geometry" for g in prepared.geometry_columns if g in types})
             sgg_sql = _district_column(con, types, roles)
-            utmk = _point_districts(con, types, roles) if sgg_sql is None else False
+            utmk = _point_districts(con, types, roles) if sgg_sql is None else None
             select = ["s.rowid + 1 AS _id"] + [
                 f"{cast_expr(n, t)} AS {quote_ident(n)}" for n, t in types.items()
             ]
             joins = ""
             if sgg_sql:
                 select.append(f"{sgg_sql} AS _sgg_code")
-            elif {"lon", "x"} & set(roles.values()):
+            elif utmk is not None:
                 select.append("p._sgg_code AS _sgg_code")
                 if utmk:
                     select += ["p._lon AS _lon", "p._lat AS _lat"]

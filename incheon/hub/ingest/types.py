@@ -75,11 +75,16 @@ def cast_expr(col: str, typ: str) -> str:
     """SQL turning the staged text column `col` into `typ` (NULL when it does not fit)."""
     v = f"nullif(trim({quote_ident(col)}), '')"
     if typ == "BIGINT":
-        return f"TRY_CAST({_num_text(v)} AS BIGINT)"
+        # TRY_CAST alone rounds '5.5' to 6 and reads '1e3' and '0x1F': only whole decimal numbers fit.
+        n = _num_text(v)
+        return f"(CASE WHEN regexp_full_match({n}, '[+-]?[0-9]+') THEN TRY_CAST({n} AS BIGINT) END)"
     if typ == "DOUBLE":
         return f"TRY_CAST({_num_text(v)} AS DOUBLE)"
     if typ == "DATE":
-        return f"TRY_CAST({_date_text(v)} AS DATE)"
+        # TRY_CAST alone drops the time of '2024-01-31 10:00': only a bare date fits.
+        d = _date_text(v)
+        bare = f"regexp_full_match({d}, '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}')"
+        return f"(CASE WHEN {bare} THEN TRY_CAST({d} AS DATE) END)"
     if typ == "TIMESTAMP":
         return f"TRY_CAST({_date_text(v)} AS TIMESTAMP)"
     if typ == "BOOLEAN":
