@@ -150,6 +150,7 @@ class Hub:
         types: dict[str, str] | None = None,
         reinfer: bool = False,
         expectations: list[dict] | None = None,
+        non_additive: list[str] | None = None,
     ) -> Staged:
         """Validate an upload into a staged version (nothing published). New versions must fit the current
         schema unless `types` is given or `reinfer` is set."""
@@ -164,6 +165,7 @@ class Hub:
             types=types,
             contract=contract,
             expectations=expectations or [],
+            non_additive=non_additive or [],
             max_unzipped=self.settings.max_unzipped_bytes,
             max_ratio=self.settings.max_zip_ratio,
         )

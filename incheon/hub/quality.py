@@ -211,7 +211,7 @@ def _code_name_consistency(
 
 def _totals(con: duckdb.DuckDBPyConnection, t: str, cols: list[dict]) -> list[tuple[bool, dict]]:
     """A single total row ('계', '합계', …) in a label column must equal the sum of the other rows."""
-    numeric = [f["id"] for f in cols if f["type"] in NUMERIC]
+    numeric = [f["id"] for f in cols if f["type"] in NUMERIC and f.get("additive", True)]
     if not numeric:
         return []
     out = []

@@ -101,7 +101,13 @@ def publish_table(hub: Hub, table: SeedTable, org: str = "incheon-city") -> str:
         path = Path(tmp) / f"{table.name}.csv"
         path.write_bytes(data)
         staged = hub.stage_upload(
-            rid, path, path.name, encoding="utf-8", types=types, expectations=expectations
+            rid,
+            path,
+            path.name,
+            encoding="utf-8",
+            types=types,
+            expectations=expectations,
+            non_additive=table.non_additive_columns,
         )
         try:
             if rid is None:

@@ -52,6 +52,8 @@ class IngestOptions:
     #: The previous version's schema: a new version must fit it unless the publisher re-infers.
     contract: list[dict[str, Any]] | None = None
     expectations: list[dict[str, Any]] = field(default_factory=list)
+    #: Numeric columns that must not be summed (rates, averages, ranks): the totals check skips them.
+    non_additive: list[str] = field(default_factory=list)
     max_unzipped: int = 2 << 30
     max_ratio: float = 200.0
 
@@ -427,7 +429,10 @@ def run(upload: Path, opts: IngestOptions, workroot: Path) -> Staged:
             order = " ORDER BY s.rowid" if joins else ""
             con.execute(f"CREATE TABLE typed AS SELECT {', '.join(select)} FROM stg s{joins}{order}")
             con.execute("DROP TABLE stg")
-            schema = _schema(con, types, roles)
+            non_additive = set(opts.non_additive) | {
+                f["id"] for f in opts.contract or [] if f.get("additive") is False
+            }
+            schema = _schema(con, types, roles, non_additive)
             from incheon.hub.quality import assess
 
             quality = assess(con, "typed", schema, opts.expectations)
@@ -462,7 +467,7 @@ def _sql_path(p: Path) -> str:
 
 
 def _schema(
-    con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]
+    con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str], non_additive: set[str]
 ) -> list[dict[str, Any]]:
     actual = dict(
         con.execute(
@@ -470,7 +475,10 @@ def _schema(
         ).fetchall()
     )
     out = [{"id": "_id", "type": "BIGINT", "role": "row_id"}]
-    out += [{"id": n, "type": t, "role": roles.get(n)} for n, t in types.items()]
+    out += [
+        {"id": n, "type": t, "role": roles.get(n), **({"additive": False} if n in non_additive else {})}
+        for n, t in types.items()
+    ]
     for extra, role in (("_sgg_code", "sgg_code_derived"), ("_lon", "lon_derived"), ("_lat", "lat_derived")):
         if extra in actual:
             out.append({"id": extra, "type": "DOUBLE" if extra != "_sgg_code" else "VARCHAR", "role": role})
