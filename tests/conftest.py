@@ -12,9 +12,15 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 
 from incheon.hub.hub import Hub
 from incheon.settings import Settings
+
+# CI runs the same examples every time (a failure found locally is reproducible; CI never flakes on luck).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 PG_ADMIN = os.environ.get("INCHEON_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["duckdb", "postgres"]

@@ -138,6 +138,8 @@ class KoreanAnalyzer:
             return []
         # NFKC folds full-width Latin/digits (ＰＭ１０) that Kiwi would otherwise tag as symbols.
         text = unicodedata.normalize("NFKC", text)
+        # Control and separator characters (\x1f, \x1c … which str.isspace() counts as space) split words.
+        text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
         runs: list[_Run] = []
         tokens: list[str] = []
         joined: list[str] = []
