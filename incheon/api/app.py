@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from incheon.api import ckan
 from incheon.api.responses import KoJSON, ckan_error
-from incheon.errors import HubError
+from incheon.errors import BadRequest, HubError
 from incheon.extensions import load_modules
 from incheon.hub.hub import Hub
 from incheon.hub.storage.base import quote_ident
@@ -49,14 +50,24 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     async def hub_error(request: Request, exc: HubError) -> KoJSON:
         return ckan_error(request, exc)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> KoJSON:
+        fields = [".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()]
+        err = BadRequest(f"요청 값이 올바르지 않습니다: {fields}", f"Invalid request values: {fields}", fields=fields)
+        return KoJSON({"success": False, "error": err.public()}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> KoJSON:
+        return ckan_error(request, exc)
+
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
     @app.get("/download/{resource_id}.csv", tags=["Downloads"])
-    def download_csv(resource_id: str) -> StreamingResponse:
-        """Current version as CSV (UTF-8 with BOM, for Excel), streamed."""
-        v = hub.catalog.version(resource_id)
+    def download_csv(resource_id: str, version: int | None = None) -> StreamingResponse:
+        """A version (default: current) as CSV, UTF-8 with BOM for Excel, streamed in batches."""
+        v = hub.catalog.version(resource_id, version)
         cols = [f["id"] for f in v["schema"]]
         sql = f"SELECT {', '.join(quote_ident(c) for c in cols)} FROM data.{quote_ident(v['table'])} ORDER BY _id"
 

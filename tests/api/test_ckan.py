@@ -289,3 +289,25 @@ def test_openapi_and_no_key_leaks(live: Live) -> None:
         assert all(key not in b and key.split("_")[2] not in b for b in bodies)
     rows = live.hub.store.query("SELECT hash FROM hub.api_keys")
     assert rows and all(len(h) == 64 and h not in live.keys.values() for (h,) in rows)
+
+
+def test_download_streams_csv_with_bom(live: Live) -> None:
+    rid = rid_of(live, "plan-ii-23-population-by-district")
+    r = httpx.get(f"{live.url}/download/{rid}.csv")
+    assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
+    lines = r.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("_id,sgg_code,name_ko") and len(lines) == 12
+    assert any(line.startswith("10,28260,서구") for line in lines)
+    missing = httpx.get(f"{live.url}/download/{rid}.csv?version=99")
+    assert missing.status_code == 404 and "message_ko" in missing.json()["error"]
+
+
+def test_unexpected_and_invalid_requests_get_bilingual_errors(live: Live) -> None:
+    r = httpx.post(live.url + "/api/plan/tasks/1-1-1/indicators", json={"name_ko": 5},
+                   headers={"Authorization": live.keys["planner"]})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["message_ko"].startswith("요청 값") and err["message_en"].startswith("Invalid")
+    r = httpx.post(live.url + "/api/3/action/package_create", content=b"{not json",
+                   headers={"Authorization": live.keys["planner"], "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["success"] is False
