@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from incheon.hub.vocab import THEMES
+
 
 @dataclass
 class Expectation:
@@ -59,20 +61,6 @@ class SeedTable:
         return [dict(zip(names, r, strict=True)) for r in self.rows]
 
 
-#: The plan's policy fields used in its keyword analysis (Part II, tables II-89..II-119).
-THEMES: dict[str, tuple[str, str]] = {
-    "education": ("교육", "Education"),
-    "culture-tourism": ("문화관광", "Culture and tourism"),
-    "environment": ("환경", "Environment"),
-    "health-welfare": ("보건·복지", "Health and welfare"),
-    "science-technology": ("과학기술", "Science and technology"),
-    "safety": ("안전", "Safety"),
-    "regional-development": ("지역개발", "Regional development"),
-    "agriculture-fisheries": ("농림해양수산", "Agriculture, forestry and fisheries"),
-    "industry": ("산업", "Industry"),
-    "transport": ("교통", "Transport"),
-    "administration": ("행정", "Administration"),
-}
 
 #: The ten districts (군·구) of Incheon, name -> 5-digit 시군구 code (sgg_code).
 DISTRICTS: dict[str, str] = {
