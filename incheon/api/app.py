@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from jinja2 import Environment, PackageLoader
 
 from incheon.api import ckan
 from incheon.api.responses import KoJSON, ckan_error
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         "(제6차 인천광역시 지능정보화 기본계획 과제 1-1-1).",
         default_response_class=KoJSON,
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI loads from a CDN; pages here must work offline
+        redoc_url=None,
     )
     app.state.hub = hub
     app.state.modules = modules
@@ -53,16 +56,34 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> KoJSON:
         fields = [".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()]
-        err = BadRequest(f"요청 값이 올바르지 않습니다: {fields}", f"Invalid request values: {fields}", fields=fields)
+        err = BadRequest(
+            f"요청 값이 올바르지 않습니다: {fields}", f"Invalid request values: {fields}", fields=fields
+        )
         return KoJSON({"success": False, "error": err.public()}, status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> KoJSON:
         return ckan_error(request, exc)
 
+    templates = Environment(loader=PackageLoader("incheon.api", "templates"), autoescape=True)
+
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/api")
+
+    @app.get("/api", include_in_schema=False, response_class=HTMLResponse)
+    def api_index() -> HTMLResponse:
+        """A server-rendered, offline index of the API (no Swagger UI from a CDN)."""
+        endpoints = [
+            (method.upper(), path, op.get("summary", ""))
+            for path, ops in app.openapi()["paths"].items()
+            for method, op in ops.items()
+            if method in ("get", "post", "put")
+        ]
+        page = templates.get_template("api_index.html").render(
+            endpoints=endpoints, datasets=len(hub.catalog.dataset_ids()), backend=hub.store.backend
+        )
+        return HTMLResponse(page)
 
     @app.get("/download/{resource_id}.csv", tags=["Downloads"])
     def download_csv(resource_id: str, version: int | None = None) -> StreamingResponse:

@@ -311,3 +311,11 @@ def test_unexpected_and_invalid_requests_get_bilingual_errors(live: Live) -> Non
     r = httpx.post(live.url + "/api/3/action/package_create", content=b"{not json",
                    headers={"Authorization": live.keys["planner"], "Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["success"] is False
+
+
+def test_api_index_is_offline_html(live: Live) -> None:
+    r = httpx.get(live.url + "/api")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "package_search" in r.text and '<html lang="ko">' in r.text
+    assert "cdn" not in r.text.lower() and "http://" not in r.text.replace(live.url, "") and "https://" not in r.text
+    assert httpx.get(live.url + "/docs").status_code == 404
