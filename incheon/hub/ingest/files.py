@@ -150,8 +150,8 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str | None) -> str:
             final = not chunk
             try:
                 text = decoder.decode(chunk, final=final)
-            except UnicodeDecodeError as exc:
-                bad_line = line + chunk[: exc.start].count(b"\n")
+            except UnicodeError as exc:  # UnicodeDecodeError, or UTF-16 declared for a file without a BOM
+                bad_line = line + chunk[: getattr(exc, "start", 0)].count(b"\n")
                 hint_ko = "" if encoding else " 인코딩을 지정해 다시 올려 주세요(encoding=cp949 또는 utf-8)."
                 hint_en = "" if encoding else " Upload again naming the encoding (encoding=cp949 or utf-8)."
                 raise IngestError(

@@ -29,7 +29,7 @@ from incheon.hub.storage.base import quote_ident
 
 SAMPLE_ROWS = 100_000
 MAX_ERRORS = 20
-RESERVED = ("_id", "_sgg_code")
+RESERVED = ("_id", "_sgg_code", "_lon", "_lat")
 _DELIMITERS = (",", "\t", ";", "|")
 _REJECT_KO = {
     "MISSING COLUMNS": "열이 모자랍니다",
@@ -100,9 +100,12 @@ def _header(
 ) -> tuple[list[str], str, list[str]]:
     """Column names as the file gives them, checked: blanks named, duplicates refused."""
     if not delimiter:
-        sniff = con.execute(
-            "SELECT Delimiter FROM sniff_csv(?, sample_size = 2048)", [str(csv_path)]
-        ).fetchone()
+        try:
+            sniff = con.execute(
+                "SELECT Delimiter FROM sniff_csv(?, sample_size = 2048)", [str(csv_path)]
+            ).fetchone()
+        except duckdb.Error:  # a dialect it cannot make out: the header decides below
+            sniff = None
         delimiter = sniff[0] if sniff and sniff[0] else ","
         # The sniffer gives up on ragged files (and then names a delimiter absent from the header, so
         # every row would fit one column): fall back to the delimiter that splits the header the most.
@@ -122,27 +125,35 @@ def _header(
         if not name:
             name = f"column_{i}"
             notes.append(f"{i}번째 열의 이름이 비어 있어 {name}(으)로 붙였습니다.")
-        if name in RESERVED:
+        if name.lower() in RESERVED:
             name = f"{name}_source"
             notes.append(f"{i}번째 열 이름이 예약어라 {name}(으)로 바꿨습니다.")
-        if name in seen:
+        # The engine's identifiers ignore case: 'a' and 'A' would be the same column.
+        if name.lower() in seen:
             raise IngestError(
                 f"열 이름 '{name}'이(가) 두 번 이상 나옵니다 ({i}번째 열).",
                 f"Column name '{name}' appears more than once (column {i}).",
                 column=name,
             )
-        seen.add(name)
+        seen.add(name.lower())
         names.append(name)
     return names, delimiter, notes
 
 
 def _stage(con: duckdb.DuckDBPyConnection, csv_path: Path, names: list[str], delimiter: str) -> int:
-    con.execute(
-        "CREATE TABLE stg AS SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ?, "
-        "quote = '\"', escape = '\"', strict_mode = true, store_rejects = true, rejects_limit = 1000, "
-        "null_padding = false, names = ?, max_line_size = 10000000, parallel = true)",
-        [str(csv_path), delimiter, names],
-    )
+    try:
+        con.execute(
+            "CREATE TABLE stg AS SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ?, "
+            "quote = '\"', escape = '\"', strict_mode = true, store_rejects = true, rejects_limit = 1000, "
+            "null_padding = false, names = ?, max_line_size = 10000000, parallel = true)",
+            [str(csv_path), delimiter, names],
+        )
+    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        # e.g. a quote never closed: the reader cannot make rows of the file at all.
+        raise IngestError(
+            "CSV 형식이 잘못되어 읽을 수 없습니다 (닫히지 않은 따옴표 등).",
+            "The CSV is malformed and cannot be read (an unclosed quote, for example).",
+        ) from exc
     rejects = con.execute(
         "SELECT line, column_idx, column_name, CAST(error_type AS VARCHAR), csv_line FROM reject_errors "
         "ORDER BY line LIMIT ?",
