@@ -28,6 +28,8 @@ from incheon.hub.ingest.types import CODE_NAME, INFER_ORDER, WIDEN, cast_expr, f
 from incheon.hub.storage.base import quote_ident
 
 SAMPLE_ROWS = 100_000
+#: The sample's first rows, read first to rule types out cheaply (see `_infer`).
+PREFIX_ROWS = 1_000
 MAX_ERRORS = 20
 RESERVED = ("_id", "_sgg_code", "_lon", "_lat")
 _DELIMITERS = (",", "\t", ";", "|")
@@ -181,34 +183,53 @@ def _stage(con: duckdb.DuckDBPyConnection, csv_path: Path, names: list[str], del
 
 
 def _infer(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
-    """One aggregate over a sample: the narrowest type every non-empty value fits."""
+    """The narrowest type every non-empty value of a sample fits, in two aggregates over the sample.
+
+    The first reads only the sample's first rows: a type (or the code test) that one of them fails cannot
+    fit the whole sample, so the second, over the whole sample, evaluates only what is still possible —
+    most text columns drop out after the first. Same answer as testing every type on the whole sample."""
     if not names:
         return {}
     # Incheon district (5-digit) and dong (10-digit) codes are identifiers, whatever the column's name.
     layers = base_layers()
     codes = ", ".join(f"'{c}'" for c in sorted(set(layers.districts) | set(CODE_CHANGES)))
-    exprs = []
-    for i, n in enumerate(names):
-        q = quote_ident(n)
-        exprs.append(f"count(nullif(trim({q}), '')) AS nn{i}")
-        exprs.append(
-            f"count(*) FILTER (WHERE regexp_full_match(trim({q}), '28[0-9]{{8}}') OR trim({q}) IN ({codes}))"
-            f" AS code{i}"
-        )
-        for t in INFER_ORDER:
-            exprs.append(
-                f"count(*) FILTER (WHERE nullif(trim({q}), '') IS NOT NULL AND {fits_expr(n, t)}) AS {t}{i}"
-            )
-    row = con.execute(f"SELECT {', '.join(exprs)} FROM (SELECT * FROM stg LIMIT {SAMPLE_ROWS})").fetchone()
-    out, k = {}, 0
-    for n in names:
-        nn, n_codes = row[k], row[k + 1]
-        counts = dict(zip(INFER_ORDER, row[k + 2 : k + 2 + len(INFER_ORDER)], strict=True))
-        k += 2 + len(INFER_ORDER)
-        chosen = "VARCHAR"
-        if nn and n_codes < nn and not CODE_NAME.search(n):
-            chosen = next((t for t in INFER_ORDER if counts[t] == nn), "VARCHAR")
-        out[n] = chosen
+    out = {n: "VARCHAR" for n in names}
+    # Columns named like codes stay text whatever they hold.
+    todo = {n: (True, INFER_ORDER) for n in names if not CODE_NAME.search(n)}
+    for limit in (min(PREFIX_ROWS, SAMPLE_ROWS), SAMPLE_ROWS):
+        if not todo:
+            break
+        exprs = []
+        for i, (n, (code_test, candidates)) in enumerate(todo.items()):
+            q = quote_ident(n)
+            exprs.append(f"count(nullif(trim({q}), '')) AS nn{i}")
+            if code_test:
+                exprs.append(
+                    f"count(*) FILTER (WHERE regexp_full_match(trim({q}), '28[0-9]{{8}}') "
+                    f"OR trim({q}) IN ({codes})) AS code{i}"
+                )
+            for t in candidates:
+                exprs.append(
+                    f"count(*) FILTER (WHERE nullif(trim({q}), '') IS NOT NULL AND {fits_expr(n, t)}) AS {t}{i}"
+                )
+        row = con.execute(f"SELECT {', '.join(exprs)} FROM (SELECT * FROM stg LIMIT {limit})").fetchone()
+        k, left = 0, {}
+        for n, (code_test, candidates) in todo.items():
+            nn = row[k]
+            k += 1
+            all_codes = False
+            if code_test:
+                all_codes = row[k] == nn
+                k += 1
+            fits = [t for t, c in zip(candidates, row[k : k + len(candidates)], strict=True) if c == nn]
+            k += len(candidates)
+            if limit == SAMPLE_ROWS:
+                if nn and not all_codes and fits:
+                    out[n] = fits[0]
+            elif fits:
+                # A code test failed on the first rows fails on the sample: no need to repeat it.
+                left[n] = (all_codes, tuple(fits))
+        todo = left
     return out
 
 
