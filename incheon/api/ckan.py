@@ -313,6 +313,29 @@ def datastore_info(hub: Hub, who: Principal, p: dict) -> dict:
     }
 
 
+@action(
+    "organization_member_create",
+    "Make a user a member of an organisation (administrators). "
+    "Params: id (organisation), username, role (member/editor/admin).",
+)
+def organization_member_create(hub: Hub, who: Principal, p: dict) -> dict:
+    who.require_sysadmin()
+    org = hub.catalog.organization(str(_need(p, "id")))
+    role = str(p.get("role") or "editor")
+    hub.auth.set_membership(str(_need(p, "username")), org["id"], role, actor=who.name)
+    return {"organization": org["name"], "username": p["username"], "capacity": role}
+
+
+@action(
+    "audit_list", "Platform Incheon: the audit log, newest first (administrators). Params: limit, object_id."
+)
+def audit_list(hub: Hub, who: Principal, p: dict) -> list:
+    from incheon.hub import audit
+
+    who.require_sysadmin()
+    return audit.recent(hub.store, _int(p, "limit", 100), p.get("object_id") or None)
+
+
 @action("resource_version_list", "Platform Incheon: the versions of a resource. Params: id.")
 def resource_version_list(hub: Hub, who: Principal, p: dict) -> list:
     return hub.catalog.versions(str(_need(p, "id")))

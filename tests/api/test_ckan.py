@@ -319,3 +319,19 @@ def test_api_index_is_offline_html(live: Live) -> None:
     assert "package_search" in r.text and '<html lang="ko">' in r.text
     assert "cdn" not in r.text.lower() and "http://" not in r.text.replace(live.url, "") and "https://" not in r.text
     assert httpx.get(live.url + "/docs").status_code == 404
+
+
+def test_admin_actions(live: Live) -> None:
+    admin_key = live.hub.auth.create_key(live.hub.auth.create_user("root-admin", sysadmin=True) and "root-admin")
+    admin = ckanapi.RemoteCKAN(live.url, apikey=admin_key)
+    live.hub.auth.create_user("newcomer")
+    r = admin.action.organization_member_create(id="bupyeong-data", username="newcomer", role="editor")
+    assert r["capacity"] == "editor"
+    log = admin.action.audit_list(limit=500)
+    assert any(e["action"] == "membership.set" for e in log)
+    assert any(e["action"] == "resource.version_published" for e in log)
+    assert all("inch_" not in str(e) for e in log)
+    with pytest.raises(ckanapi.NotAuthorized):
+        live.ckan("planner").action.audit_list()
+    with pytest.raises(ckanapi.NotAuthorized):
+        live.ckan("planner").action.organization_member_create(id="incheon-city", username="newcomer")
