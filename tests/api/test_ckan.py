@@ -322,7 +322,8 @@ def test_api_index_is_offline_html(live: Live) -> None:
 
 
 def test_admin_actions(live: Live) -> None:
-    admin_key = live.hub.auth.create_key(live.hub.auth.create_user("root-admin", sysadmin=True) and "root-admin")
+    live.hub.auth.create_user("root-admin", sysadmin=True)
+    admin_key = live.hub.auth.create_key("root-admin")
     admin = ckanapi.RemoteCKAN(live.url, apikey=admin_key)
     live.hub.auth.create_user("newcomer")
     r = admin.action.organization_member_create(id="bupyeong-data", username="newcomer", role="editor")
