@@ -353,13 +353,13 @@ def main() -> None:
     parquet = make_parquet(a.rows)
     print(
         f"SYNTHETIC table: {a.rows:,} rows (seed {SEED}), Parquet {parquet.stat().st_size / 1e6:.0f} MB, "
-        f"ready in {time.perf_counter() - t:.1f} s"
+        f"ready in {time.perf_counter() - t:.1f} s (kept in bench/_work for the next run)"
     )
     t = time.perf_counter()
     sqlite_path = make_sqlite(parquet, a.rows)
     print(
         f"SQLite copy with index on sgg_code: {sqlite_path.stat().st_size / 1e6:.0f} MB, "
-        f"ready in {time.perf_counter() - t:.1f} s"
+        f"ready in {time.perf_counter() - t:.1f} s (kept in bench/_work for the next run)"
     )
     data_dir = WORK / "datastore_hub"
     shutil.rmtree(data_dir, ignore_errors=True)

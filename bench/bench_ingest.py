@@ -170,11 +170,52 @@ def child_baseline(utf8: Path) -> dict:
     return {"seconds": seconds, "rows": n, "types": types, "maxrss_mb": _maxrss_mb()}
 
 
-def child_ingest(cp949: Path, data_dir: Path) -> dict:
+def install_step_timer() -> list[tuple[float, str]]:
+    """Time each step of one ingest: file preparation, and every SQL statement of the scratch engine."""
+    import functools
+
+    from incheon.hub.catalog import Catalog
+    from incheon.hub.ingest import files, pipeline
+
+    steps: list[tuple[float, str]] = []
+
+    def timed(label: str, fn):  # type: ignore[no-untyped-def]
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                steps.append((time.perf_counter() - t, label))
+
+        return wrapper
+
+    class Timed:
+        def __init__(self, con) -> None:  # type: ignore[no-untyped-def]
+            self._con = con
+
+        def execute(self, sql: str, *args):  # type: ignore[no-untyped-def]
+            return timed("SQL " + " ".join(sql.split())[:100], self._con.execute)(sql, *args)
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(self._con, name)
+
+    scratch = pipeline._scratch
+    pipeline._scratch = lambda workdir: Timed(scratch(workdir))
+    pipeline._sha256 = timed("sha256 of the upload", pipeline._sha256)
+    files.transcode_to_utf8 = timed("transcode CP949 -> UTF-8 (Python codec)", files.transcode_to_utf8)
+    Catalog.publish_version = timed(
+        "publish_version (copy Parquet, load into the store)", Catalog.publish_version
+    )
+    return steps
+
+
+def child_ingest(cp949: Path, data_dir: Path, profile: bool = False) -> dict:
     from incheon.hub.hub import Hub
     from incheon.seed.loader import CITY_ORG, SEED_PRINCIPAL
     from incheon.settings import Settings
 
+    steps = install_step_timer() if profile else []
     rss_before = _maxrss_mb()
     hub = Hub(Settings(data_dir=data_dir, database_url=""))
     hub.catalog.create_organization(SEED_PRINCIPAL, CITY_ORG)
@@ -221,15 +262,14 @@ def child_ingest(cp949: Path, data_dir: Path) -> dict:
         "rss_before_mb": rss_before,
         "rss_ready_mb": rss_ready,
         "maxrss_mb": _maxrss_mb(),
+        "steps": sorted(steps, reverse=True),
     }
     hub.close()
     return out
 
 
-def run_child(args: list[str], profile: Path | None = None) -> dict:
+def run_child(args: list[str]) -> dict:
     cmd = [sys.executable, __file__, *args]
-    if profile is not None:
-        cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), __file__, *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"child {args[:2]} failed:\n{proc.stderr[-4000:]}")
@@ -240,7 +280,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--profile", action="store_true", help="also write a cProfile of one ingest run")
+    p.add_argument("--profile", action="store_true", help="also time each step of one more ingest run")
     p.add_argument("--child", choices=["baseline", "ingest"], help=argparse.SUPPRESS)
     p.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -249,7 +289,7 @@ def main() -> None:
         print(json.dumps(child_baseline(a.file), ensure_ascii=False, default=str))
         return
     if a.child == "ingest":
-        print(json.dumps(child_ingest(a.file, a.data_dir), ensure_ascii=False, default=str))
+        print(json.dumps(child_ingest(a.file, a.data_dir, a.profile), ensure_ascii=False, default=str))
         return
 
     t = time.perf_counter()
@@ -257,7 +297,8 @@ def main() -> None:
     size_cp, size_u = cp949.stat().st_size, utf8.stat().st_size
     print(
         f"SYNTHETIC file: {a.rows:,} rows x {len(HEADER)} columns (seed {SEED}); "
-        f"CP949 {size_cp / 1e6:.1f} MB, UTF-8 {size_u / 1e6:.1f} MB; ready in {time.perf_counter() - t:.1f} s"
+        f"CP949 {size_cp / 1e6:.1f} MB, UTF-8 {size_u / 1e6:.1f} MB; ready in {time.perf_counter() - t:.1f} s "
+        "(kept in bench/_work for the next run)"
     )
     base, ours = [], []
     for i in range(a.runs):  # interleaved, so machine noise hits both alike
@@ -295,15 +336,16 @@ def main() -> None:
     print(f"ours: check {last['check']}; quality score {last['quality_score']}; notes {last['notes']}")
     print(f"baseline types: {json.dumps(base[-1]['types'], ensure_ascii=False)}")
     if a.profile:
-        prof = WORK / "ingest.prof"
-        data_dir = WORK / "ingest_hub_prof"
+        data_dir = WORK / "ingest_hub_profile"
         shutil.rmtree(data_dir, ignore_errors=True)
-        run_child(["--child", "ingest", "--file", str(cp949), "--data-dir", str(data_dir)], profile=prof)
+        prof = run_child(
+            ["--child", "ingest", "--file", str(cp949), "--data-dir", str(data_dir), "--profile"]
+        )
         shutil.rmtree(data_dir, ignore_errors=True)
-        import pstats
-
-        print(f"cProfile of one ingest ({prof}), top 15 by cumulative time:")
-        pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(15)
+        print(f"where the time goes, one more run ({prof['seconds']:.2f} s; steps over 0.05 s):")
+        for seconds, label in prof["steps"]:
+            if seconds >= 0.05:
+                print(f"  {seconds:6.2f} s  {label}")
 
 
 if __name__ == "__main__":
