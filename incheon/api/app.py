@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         """A version (default: current) as CSV, UTF-8 with BOM for Excel, streamed in batches."""
         v = hub.catalog.version(resource_id, version)
         cols = [f["id"] for f in v["schema"]]
-        sql = f"SELECT {', '.join(quote_ident(c) for c in cols)} FROM data.{quote_ident(v['table'])} ORDER BY _id"
+        sql = f"SELECT {', '.join(quote_ident(c) for c in cols)} FROM {hub.store.relation(v['table'])} AS t ORDER BY _id"
 
         def rows() -> Iterator[bytes]:
             import csv

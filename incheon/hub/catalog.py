@@ -553,9 +553,9 @@ class Catalog:
             final = self.lake / ds["name"] / rid / f"v{version}.parquet"
             final.parent.mkdir(parents=True, exist_ok=True)
             tmp = final.with_suffix(".parquet.tmp")
-            shutil.copyfile(staged.parquet_path, tmp)
+            os.replace(staged.parquet_path, tmp)  # same file system: a rename, not a copy
             try:
-                tx.load_parquet(table, tmp, [(f["id"], f["type"]) for f in staged.schema])
+                tx.load_parquet(table, tmp, [(f["id"], f["type"]) for f in staged.schema], staged.table)
                 tx.execute(
                     "INSERT INTO hub.versions (resource_id, version, table_name, parquet_path, row_count, schema_json, "
                     "quality_json, source_name, source_format, encoding, sha256, size_bytes, created, created_by) "

@@ -108,7 +108,7 @@ class Datastore:
                     where.append("FALSE")
         order = self._order(params.get("sort"), types)
         where_sql = (" WHERE " + " AND ".join(where)) if where else ""
-        tq = f"data.{quote_ident(table)}"
+        tq = self.store.relation(table) + " AS t"
         cols = ", ".join(quote_ident(f) for f in fields)
         records = self.store.query_dicts(
             f"SELECT {cols} FROM {tq}{where_sql}{order} LIMIT {limit} OFFSET {offset}", args
@@ -203,7 +203,7 @@ class Datastore:
                 )
         expr = f"{AGGREGATES[func]}({quote_ident(value)})" if value else "count(*)"
         rows = self.store.query(
-            f"SELECT _sgg_code, {expr}, count(*) FROM data.{quote_ident(table)} WHERE _sgg_code IS NOT NULL "
+            f"SELECT _sgg_code, {expr}, count(*) FROM {self.store.relation(table)} AS t WHERE _sgg_code IS NOT NULL "
             "GROUP BY _sgg_code ORDER BY _sgg_code"
         )
         from incheon.hub.geo import DISTRICT_NAMES_EN, base_layers

@@ -169,7 +169,7 @@ class Hub:
             max_unzipped=self.settings.max_unzipped_bytes,
             max_ratio=self.settings.max_zip_ratio,
         )
-        return run(upload, opts, self.settings.data_dir / "tmp")
+        return run(upload, opts, self.settings.data_dir / "tmp", engine=self.store.staging_engine())
 
     def upload_version(
         self, principal: Principal, resource_id: str, upload: Path, filename: str, **options: Any

@@ -27,7 +27,7 @@ def assess(
     expectations: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Run every check on `table` (typed) in `con`; returns a JSON-ready report."""
-    t = quote_ident(table)
+    t = ".".join(quote_ident(part) for part in table.split("."))  # may be schema-qualified
     cols = [f for f in schema if not f["id"].startswith("_")]
     rows = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
     issues: list[dict[str, Any]] = []

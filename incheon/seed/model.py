@@ -61,7 +61,6 @@ class SeedTable:
         return [dict(zip(names, r, strict=True)) for r in self.rows]
 
 
-
 #: The ten districts (군·구) of Incheon, name -> 5-digit 시군구 code (sgg_code).
 DISTRICTS: dict[str, str] = {
     "중구": "28110",

@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime as dt
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -137,37 +138,46 @@ def normalise_encoding(name: str | None) -> str | None:
     return aliases[key]
 
 
-def transcode_to_utf8(src: Path, dst: Path, encoding: str | None) -> str:
-    """Stream-decode `src` and write UTF-8; the error names the line where the bytes stop making sense."""
+def _decode_error(exc: UnicodeError, line: int, chunk: bytes, enc: str, declared: bool) -> IngestError:
+    bad_line = line + chunk[: getattr(exc, "start", 0)].count(b"\n")
+    hint_ko = "" if declared else " 인코딩을 지정해 다시 올려 주세요(encoding=cp949 또는 utf-8)."
+    hint_en = "" if declared else " Upload again naming the encoding (encoding=cp949 or utf-8)."
+    return IngestError(
+        f"{bad_line}번째 줄을 {enc}(으)로 읽을 수 없습니다.{hint_ko}",
+        f"Line {bad_line} is not valid {enc}.{hint_en}",
+        row=bad_line,
+        encoding=enc,
+    )
+
+
+def transcode_to_utf8(src: Path, dst: Path, encoding: str | None) -> tuple[Path, str]:
+    """Stream-decode `src` into UTF-8; the error names the line where the bytes stop making sense.
+
+    Returns the path to read (a UTF-8 file without BOM is only checked, not copied) and the encoding."""
     with src.open("rb") as fh:
         head = fh.read(1 << 20)
     enc = encoding or _sniff_encoding(head)
+    if enc == "utf-8" and head.startswith(codecs.BOM_UTF8):
+        enc = "utf-8-sig"
+    copy = enc != "utf-8"
     decoder = codecs.getincrementaldecoder(enc)(errors="strict")
     line = 1
-    with src.open("rb") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
+    with src.open("rb") as fin, dst.open("wb") if copy else open(os.devnull, "wb") as fout:
         while True:
             chunk = fin.read(CHUNK)
             final = not chunk
             try:
                 text = decoder.decode(chunk, final=final)
             except UnicodeError as exc:  # UnicodeDecodeError, or UTF-16 declared for a file without a BOM
-                bad_line = line + chunk[: getattr(exc, "start", 0)].count(b"\n")
-                hint_ko = "" if encoding else " 인코딩을 지정해 다시 올려 주세요(encoding=cp949 또는 utf-8)."
-                hint_en = "" if encoding else " Upload again naming the encoding (encoding=cp949 or utf-8)."
-                raise IngestError(
-                    f"{bad_line}번째 줄을 {enc}(으)로 읽을 수 없습니다.{hint_ko}",
-                    f"Line {bad_line} is not valid {enc}.{hint_en}",
-                    row=bad_line,
-                    encoding=enc,
-                ) from exc
-            if text:
+                raise _decode_error(exc, line, chunk, enc, bool(encoding)) from exc
+            if copy and text:
                 if line == 1 and text.startswith("\ufeff"):
                     text = text[1:]
-                fout.write(text)
+                fout.write(text.encode("utf-8"))
             line += chunk.count(b"\n")
             if final:
                 break
-    return {"utf-8-sig": "utf-8", "utf-16": "utf-16"}.get(enc, enc)
+    return (dst if copy else src), {"utf-8-sig": "utf-8", "utf-16": "utf-16"}.get(enc, enc)
 
 
 def _cell(value: object) -> str:
@@ -339,8 +349,8 @@ def prepare(
         prepared.notes.append(f"ZIP 안의 {inner_name}을(를) 읽었습니다.")
         return prepared
     if fmt in ("csv", "tsv"):
-        enc = transcode_to_utf8(upload, out, encoding)
-        return Prepared(out, fmt, enc, delimiter="\t" if fmt == "tsv" else "")
+        path, enc = transcode_to_utf8(upload, out, encoding)
+        return Prepared(path, fmt, enc, delimiter="\t" if fmt == "tsv" else "")
     if fmt == "xlsx":
         check_zip(upload, max_unzipped, max_ratio)
         notes = xlsx_to_csv(upload, out, sheet)

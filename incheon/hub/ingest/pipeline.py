@@ -13,6 +13,8 @@ import csv
 import hashlib
 import shutil
 import tempfile
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,8 +76,15 @@ class Staged:
     sha256: str
     size_bytes: int
     notes: list[str]
+    #: The typed table inside the store (embedded back end), which publishing renames instead of copying.
+    table: str | None = None
+    drop_table: Callable[[], None] | None = None
 
     def cleanup(self) -> None:
+        """Remove the work files and, unless it was published, the staged table."""
+        if self.drop_table is not None:
+            self.drop_table()
+            self.drop_table = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -142,44 +151,57 @@ def _header(
     return names, delimiter, notes
 
 
-def _stage(con: duckdb.DuckDBPyConnection, csv_path: Path, names: list[str], delimiter: str) -> int:
+_CSV_OPTIONS = (
+    "header = true, delim = ?, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+    "names = ?, max_line_size = 10000000, parallel = true"
+)
+
+
+def _read_csv(path: Path, delimiter: str, names: list[str], extra: str = "") -> tuple[str, list[Any]]:
+    """The one way we read a prepared CSV: every column as text, our options, parameters separate."""
+    return f"read_csv(?, all_varchar = true, {_CSV_OPTIONS}{extra})", [str(path), delimiter, names]
+
+
+def _sample(con: duckdb.DuckDBPyConnection, csv_path: Path, names: list[str], delimiter: str) -> None:
+    """The first SAMPLE_ROWS rows as text (temp table `smp`) for type inference and column roles."""
+    rel, params = _read_csv(csv_path, delimiter, names, ", ignore_errors = true")
     try:
-        con.execute(
-            "CREATE TABLE stg AS SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ?, "
-            "quote = '\"', escape = '\"', strict_mode = true, store_rejects = true, rejects_limit = 1000, "
-            "null_padding = false, names = ?, max_line_size = 10000000, parallel = true)",
-            [str(csv_path), delimiter, names],
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE smp AS SELECT * FROM {rel} LIMIT {SAMPLE_ROWS}", params)
     except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-        # e.g. a quote never closed: the reader cannot make rows of the file at all.
-        raise IngestError(
-            "CSV 형식이 잘못되어 읽을 수 없습니다 (닫히지 않은 따옴표 등).",
-            "The CSV is malformed and cannot be read (an unclosed quote, for example).",
-        ) from exc
+        raise _malformed() from exc
+
+
+def _malformed() -> IngestError:
+    # e.g. a quote never closed: the reader cannot make rows of the file at all.
+    return IngestError(
+        "CSV 형식이 잘못되어 읽을 수 없습니다 (닫히지 않은 따옴표 등).",
+        "The CSV is malformed and cannot be read (an unclosed quote, for example).",
+    )
+
+
+def _raise_rejects(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Ragged rows, bad quoting or bad bytes found by the full read: name their lines."""
     rejects = con.execute(
-        "SELECT line, column_idx, column_name, CAST(error_type AS VARCHAR), csv_line FROM reject_errors "
+        "SELECT line, column_idx, column_name, CAST(error_type AS VARCHAR), csv_line FROM rej "
         "ORDER BY line LIMIT ?",
         [MAX_ERRORS],
     ).fetchall()
-    if rejects:
-        total = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
-        errors = [
-            {"row": int(line), "column": col, "error": etype, "text": (text or "")[:200]}
-            for line, _, col, etype, text in rejects
-        ]
-        first = errors[0]
-        raise IngestError(
-            f"{first['row']}번째 줄: {_REJECT_KO.get(first['error'], first['error'])} "
-            f"(머리글 열 {len(names)}개). 이런 줄이 {total}개 있습니다.",
-            f"Line {first['row']}: {first['error'].lower()} (header has {len(names)} columns). "
-            f"{total} such line(s).",
-            errors=errors,
-            error_count=int(total),
-        )
-    count = con.execute("SELECT count(*) FROM stg").fetchone()[0]
-    if count == 0:
-        raise IngestError("데이터 행이 없습니다.", "The file has a header but no data rows.")
-    return int(count)
+    if not rejects:
+        return
+    total = con.execute("SELECT count(*) FROM rej").fetchone()[0]
+    errors = [
+        {"row": int(line), "column": col, "error": etype, "text": (text or "")[:200]}
+        for line, _, col, etype, text in rejects
+    ]
+    first = errors[0]
+    raise IngestError(
+        f"{first['row']}번째 줄: {_REJECT_KO.get(first['error'], first['error'])} "
+        f"(머리글 열 {len(names)}개). 이런 줄이 {total}개 있습니다.",
+        f"Line {first['row']}: {first['error'].lower()} (header has {len(names)} columns). "
+        f"{total} such line(s).",
+        errors=errors,
+        error_count=int(total),
+    )
 
 
 def _infer(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
@@ -212,7 +234,7 @@ def _infer(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
                 exprs.append(
                     f"count(*) FILTER (WHERE nullif(trim({q}), '') IS NOT NULL AND {fits_expr(n, t)}) AS {t}{i}"
                 )
-        row = con.execute(f"SELECT {', '.join(exprs)} FROM (SELECT * FROM stg LIMIT {limit})").fetchone()
+        row = con.execute(f"SELECT {', '.join(exprs)} FROM (SELECT * FROM smp LIMIT {limit})").fetchone()
         k, left = 0, {}
         for n, (code_test, candidates) in todo.items():
             nn = row[k]
@@ -233,38 +255,28 @@ def _infer(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
     return out
 
 
-def _failures(con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> dict[str, int]:
-    checked = {n: t for n, t in types.items() if t != "VARCHAR"}
-    if not checked:
-        return {}
-    exprs = [
-        f"count(*) FILTER (WHERE nullif(trim({quote_ident(n)}), '') IS NOT NULL AND {cast_expr(n, t)} IS NULL)"
-        for n, t in checked.items()
-    ]
-    row = con.execute(f"SELECT {', '.join(exprs)} FROM stg").fetchone()
-    return {n: int(c) for n, c in zip(checked, row, strict=True) if c}
-
-
 def _failure_examples(
-    con: duckdb.DuckDBPyConnection, types: dict[str, str], bad: dict[str, int]
-) -> list[dict]:
-    out = []
+    con: duckdb.DuckDBPyConnection, raw: str, types: dict[str, str], bad: list[str]
+) -> tuple[list[dict], int]:
+    """Row, line, column and value of the first refused values (reads the text again: only on failure)."""
+    out, total = [], 0
     for n in bad:
+        cond = f"nullif(trim({quote_ident(n)}), '') IS NOT NULL AND {cast_expr(n, types[n])} IS NULL"
+        total += con.execute(f"SELECT count(*) FROM {raw} WHERE {cond}").fetchone()[0]
         rows = con.execute(
-            f"SELECT rowid + 1, {quote_ident(n)} FROM stg WHERE nullif(trim({quote_ident(n)}), '') IS NOT NULL "
-            f"AND {cast_expr(n, types[n])} IS NULL ORDER BY rowid LIMIT ?",
-            [MAX_ERRORS],
+            f"SELECT rowid + 1, {quote_ident(n)} FROM {raw} WHERE {cond} ORDER BY rowid LIMIT ?", [MAX_ERRORS]
         ).fetchall()
         out += [
             {"row": int(r), "line": int(r) + 1, "column": n, "type": types[n], "value": str(v)[:200]}
             for r, v in rows
         ]
-    return sorted(out, key=lambda e: e["row"])[:MAX_ERRORS]
+    return sorted(out, key=lambda e: e["row"])[:MAX_ERRORS], int(total)
 
 
 def _resolve_types(
-    con: duckdb.DuckDBPyConnection, names: list[str], opts: IngestOptions, notes: list[str]
-) -> dict[str, str]:
+    con: duckdb.DuckDBPyConnection, names: list[str], opts: IngestOptions
+) -> tuple[dict[str, str], set[str]]:
+    """Column types, and which of them were declared (publisher or previous version) rather than guessed."""
     declared: dict[str, str] = {}
     if opts.contract is not None and opts.types is None:
         contract = {f["id"]: f["type"] for f in opts.contract if not f["id"].startswith("_")}
@@ -287,28 +299,7 @@ def _resolve_types(
         except ValueError:
             raise BadRequest(f"알 수 없는 형식입니다: {t}", f"Unknown type: {t}", column=n) from None
     inferred = _infer(con, [n for n in names if n not in declared])
-    types = {n: declared.get(n) or inferred[n] for n in names}
-    # A guess from the sample may not fit rows beyond it: widen guesses, reject declared types.
-    while bad := _failures(con, types):
-        declared_bad = {n: c for n, c in bad.items() if n in declared}
-        if declared_bad:
-            examples = _failure_examples(con, types, declared_bad)
-            e = examples[0]
-            raise IngestError(
-                f"{e['row']}번째 행(파일 {e['line']}번째 줄) '{e['column']}' 열의 값 '{e['value']}'은(는) "
-                f"{e['type']} 형식이 아닙니다. 형식 오류 {sum(declared_bad.values())}건.",
-                f"Row {e['row']} (line {e['line']}), column '{e['column']}': value '{e['value']}' is not "
-                f"{e['type']}. {sum(declared_bad.values())} type error(s).",
-                errors=examples,
-                error_count=sum(declared_bad.values()),
-            )
-        for n, c in bad.items():
-            notes.append(
-                f"'{n}' 열: 표본에서 {types[n]}(으)로 추론했으나 {c}개 값이 맞지 않아 "
-                f"{WIDEN[types[n]]}(으)로 넓혔습니다."
-            )
-            types[n] = WIDEN[types[n]]
-    return types
+    return {n: declared.get(n) or inferred[n] for n in names}, set(declared)
 
 
 _LON = ("lon", "lng", "long", "longitude", "경도", "x_wgs84")
@@ -335,7 +326,7 @@ def _roles(con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> dict[str, s
         sample = [
             r[0]
             for r in con.execute(
-                f"SELECT DISTINCT trim({q}) FROM (SELECT {q} FROM stg LIMIT 20000) WHERE {q} IS NOT NULL LIMIT 200"
+                f"SELECT DISTINCT trim({q}) FROM (SELECT {q} FROM smp LIMIT 20000) WHERE {q} IS NOT NULL LIMIT 200"
             ).fetchall()
         ]
         if not sample:
@@ -355,34 +346,31 @@ def _roles(con: duckdb.DuckDBPyConnection, types: dict[str, str]) -> dict[str, s
     return roles
 
 
-def _district_column(
-    con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]
-) -> str | None:
-    """SQL for `_sgg_code`, or None when rows carry no location. Points are assigned in Python (shapely)."""
+def _district_column(roles: dict[str, str]) -> str | None:
+    """SQL for `_sgg_code` from a code or name column (a scalar CASE: no join, so row order is kept), or
+    None when rows carry no such column. Points are assigned after the table exists (`_point_districts`)."""
     layers = base_layers()
     by_role = {r: n for n, r in roles.items()}
-    mapping = [(c, c) for c in layers.districts] + [("28170", "28177")]
+    mapping = [(c, c) for c in layers.districts] + [(old, new) for old, (new, _) in CODE_CHANGES.items()]
     mapping += [(name, code) for code, name in layers.districts.items()] + [("남구", "28177")]
     mapping += [(f"인천광역시 {name}", code) for code, name in layers.districts.items()]
-    con.execute("CREATE OR REPLACE TABLE sgg_map (k VARCHAR, sgg VARCHAR)")
-    con.executemany("INSERT INTO sgg_map VALUES (?, ?)", mapping)
+    mapping += [(f"인천광역시 {name}", "28177") for name in ("남구",)]
     if "sgg_code" in by_role:
-        return f"(SELECT sgg FROM sgg_map WHERE k = trim(s.{quote_ident(by_role['sgg_code'])}))"
-    if "dong_code" in by_role:
-        return (
-            f"(SELECT sgg FROM sgg_map WHERE k = substr(trim(s.{quote_ident(by_role['dong_code'])}), 1, 5))"
-        )
-    if "district_name" in by_role:
-        return f"(SELECT sgg FROM sgg_map WHERE k = trim(s.{quote_ident(by_role['district_name'])}))"
-    return None
+        key = f"trim(s.{quote_ident(by_role['sgg_code'])})"
+    elif "dong_code" in by_role:
+        key = f"substr(trim(s.{quote_ident(by_role['dong_code'])}), 1, 5)"
+    elif "district_name" in by_role:
+        key = f"trim(s.{quote_ident(by_role['district_name'])})"
+    else:
+        return None
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping)
+    return f"(CASE {key} {whens} END)"
 
 
-def _point_districts(
-    con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str]
-) -> bool | None:
-    """Assign `_sgg_code` to coordinate rows by point-in-polygon; registers table `pts(_rid, _sgg_code)`.
+def _point_districts(con: duckdb.DuckDBPyConnection, target: str, roles: dict[str, str]) -> bool | None:
+    """Add `_sgg_code` (and `_lon/_lat` for UTM-K) to `target` by point-in-polygon over its coordinates.
 
-    Returns whether the points were UTM-K (so `_lon/_lat` were derived), or None when no table was made."""
+    Returns whether the points were UTM-K, or None when the columns were no coordinates after all."""
     by_role = {r: n for n, r in roles.items()}
     if "lon" in by_role:
         xs, ys, utmk = by_role["lon"], by_role["lat"], False
@@ -392,7 +380,8 @@ def _point_districts(
         return None
     layers = base_layers()
     rel = con.sql(
-        f"SELECT rowid AS rid, {cast_expr(xs, 'DOUBLE')} AS x, {cast_expr(ys, 'DOUBLE')} AS y FROM stg"
+        f"SELECT CAST({quote_ident(xs)} AS DOUBLE) AS x, CAST({quote_ident(ys)} AS DOUBLE) AS y "
+        f"FROM {target} ORDER BY rowid"
     )
     # DuckDB 2 renamed fetch_arrow_table to to_arrow_table.
     tbl = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
@@ -403,26 +392,114 @@ def _point_districts(
         if finite.any() and not layers.looks_like_utmk(float(np.nanmedian(x)), float(np.nanmedian(y))):
             return None
         x, y = layers.utmk_to_wgs84(x, y)
-    pts = pa.table(
-        {
-            "_rid": tbl.column("rid"),
-            "_sgg_code": pa.array(layers.sgg_for_points(x, y), pa.string()),
-            "_lon": pa.array(x),
-            "_lat": pa.array(y),
-        }
-    )
-    con.register("pts_arrow", pts)
-    con.execute("CREATE TABLE pts AS SELECT * FROM pts_arrow")
-    con.unregister("pts_arrow")
+    cols = {"_sgg_code": pa.array(layers.sgg_for_points(x, y), pa.string())}
+    if utmk:
+        cols |= {"_lon": pa.array(x), "_lat": pa.array(y)}
+    con.register("pts_arrow", pa.table(cols))
+    try:
+        # POSITIONAL JOIN pairs rows by position: the table's row order (and so `_id`) is kept.
+        con.execute(f"CREATE TABLE {target}_pts AS SELECT * FROM {target} POSITIONAL JOIN pts_arrow")
+    finally:
+        con.unregister("pts_arrow")
+    con.execute(f"DROP TABLE {target}")
+    con.execute(f"ALTER TABLE {target}_pts RENAME TO {target.split('.')[-1]}")
     return utmk
 
 
-def run(upload: Path, opts: IngestOptions, workroot: Path) -> Staged:
-    """Validate and convert one upload. Raises a HubError with row/column detail on bad input."""
+_REJECTS = ", store_rejects = true, rejects_table = 'rej', rejects_scan = 'rej_scan', rejects_limit = 1000"
+FLAG_BITS = 62
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    csv_path: Path,
+    names: list[str],
+    delimiter: str,
+    types: dict[str, str],
+    declared: set[str],
+    sgg_sql: str | None,
+    target: str,
+    notes: list[str],
+) -> None:
+    """One pass over the file: read as text, cast every column, flag refused values in the same pass,
+    derive `_sgg_code`. A guess that failed beyond the sample is widened and the pass repeated; a declared
+    type that failed is an error naming row, line, column and value."""
+    rel, params = _read_csv(csv_path, delimiter, names, _REJECTS)
+    while True:
+        checked = [n for n in names if types[n] != "VARCHAR"]
+        groups = [checked[i : i + FLAG_BITS] for i in range(0, len(checked), FLAG_BITS)]
+        select = [f"{cast_expr(n, types[n])} AS {quote_ident(n)}" for n in names]
+        if sgg_sql:
+            select.append(f"{sgg_sql} AS _sgg_code")
+        for g, group in enumerate(groups):
+            bits = " | ".join(
+                f"(CASE WHEN nullif(trim(s.{quote_ident(n)}), '') IS NOT NULL AND {cast_expr(n, types[n])} IS NULL "
+                f"THEN {1 << i} ELSE 0 END)"
+                for i, n in enumerate(group)
+            )
+            select.append(f"CAST({bits} AS BIGINT) AS _bad{g}")
+        con.execute("DROP TABLE IF EXISTS rej")
+        con.execute("DROP TABLE IF EXISTS rej_scan")
+        con.execute(f"DROP TABLE IF EXISTS {target}")
+        try:
+            con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(select)} FROM {rel} AS s", params)
+        except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+            raise _malformed() from exc
+        _raise_rejects(con, names)
+        counts: dict[str, int] = {}
+        for g, group in enumerate(groups):
+            exprs = ", ".join(f"count(*) FILTER (WHERE _bad{g} & {1 << i} <> 0)" for i in range(len(group)))
+            row = con.execute(f"SELECT {exprs} FROM {target}").fetchone()
+            counts |= {n: int(c) for n, c in zip(group, row, strict=True) if c}
+        if not counts:
+            for g in range(len(groups)):
+                con.execute(f"ALTER TABLE {target} DROP COLUMN _bad{g}")
+            return
+        declared_bad = [n for n in counts if n in declared]
+        if declared_bad:
+            text_rel, text_params = _read_csv(csv_path, delimiter, names)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM {text_rel}", text_params)
+            examples, total = _failure_examples(con, "raw", types, declared_bad)
+            e = examples[0]
+            raise IngestError(
+                f"{e['row']}번째 행(파일 {e['line']}번째 줄) '{e['column']}' 열의 값 '{e['value']}'은(는) "
+                f"{e['type']} 형식이 아닙니다. 형식 오류 {total}건.",
+                f"Row {e['row']} (line {e['line']}), column '{e['column']}': value '{e['value']}' is not "
+                f"{e['type']}. {total} type error(s).",
+                errors=examples,
+                error_count=total,
+            )
+        for n, c in counts.items():
+            notes.append(
+                f"'{n}' 열: 표본에서 {types[n]}(으)로 추론했으나 {c}개 값이 맞지 않아 "
+                f"{WIDEN[types[n]]}(으)로 넓혔습니다."
+            )
+            types[n] = WIDEN[types[n]]
+
+
+def run(
+    upload: Path, opts: IngestOptions, workroot: Path, engine: duckdb.DuckDBPyConnection | None = None
+) -> Staged:
+    """Validate and convert one upload. Raises a HubError with row/column detail on bad input.
+
+    `engine` is the embedded store's own DuckDB (a fresh cursor): the typed table is then built straight
+    into schema `data` and publishing only renames it. Without one, a scratch DuckDB is used and the
+    result travels as Parquet (PostgreSQL)."""
     filename = files.safe_filename(opts.filename)
     fmt = files.detect_format(filename, opts.format)
     workroot.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=workroot))
+    con = engine if engine is not None else _scratch(workdir)
+    target = ("data." if engine is not None else "") + f"stg_{uuid.uuid4().hex[:16]}"
+
+    def drop() -> None:
+        """Drop the staged table (a no-op once publishing renamed it) and let the connection go."""
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {target}")
+        except duckdb.Error:
+            pass
+        con.close()
+
     try:
         sha, size = _sha256(upload)
         prepared = files.prepare(
@@ -435,48 +512,39 @@ def run(upload: Path, opts: IngestOptions, workroot: Path) -> Staged:
             max_unzipped=opts.max_unzipped,
             max_ratio=opts.max_ratio,
         )
-        con = _scratch(workdir)
-        try:
-            names, delimiter, notes = _header(con, prepared.csv_path, prepared.delimiter)
-            notes = prepared.notes + notes
-            _stage(con, prepared.csv_path, names, delimiter)
-            types = _resolve_types(con, names, opts, notes)
-            roles = _roles(con, types)
-            if prepared.geometry_columns:
-                roles.update({g: "geometry" for g in prepared.geometry_columns if g in types})
-            sgg_sql = _district_column(con, types, roles)
-            utmk = _point_districts(con, types, roles) if sgg_sql is None else None
-            select = ["s.rowid + 1 AS _id"] + [
-                f"{cast_expr(n, t)} AS {quote_ident(n)}" for n, t in types.items()
-            ]
-            joins = ""
-            if sgg_sql:
-                select.append(f"{sgg_sql} AS _sgg_code")
-            elif utmk is not None:
-                select.append("p._sgg_code AS _sgg_code")
-                if utmk:
-                    select += ["p._lon AS _lon", "p._lat AS _lat"]
-                    notes.append("EPSG:5179(UTM-K) 좌표를 WGS84(_lon, _lat)로 변환했습니다.")
-                joins = " LEFT JOIN pts p ON p._rid = s.rowid"
-            order = " ORDER BY s.rowid" if joins else ""
-            con.execute(f"CREATE TABLE typed AS SELECT {', '.join(select)} FROM stg s{joins}{order}")
-            con.execute("DROP TABLE stg")
-            non_additive = set(opts.non_additive) | {
-                f["id"] for f in opts.contract or [] if f.get("additive") is False
-            }
-            schema = _schema(con, types, roles, non_additive)
-            from incheon.hub.quality import assess
+        names, delimiter, notes = _header(con, prepared.csv_path, prepared.delimiter)
+        notes = prepared.notes + notes
+        _sample(con, prepared.csv_path, names, delimiter)
+        types, declared = _resolve_types(con, names, opts)
+        roles = _roles(con, types)
+        if prepared.geometry_columns:
+            roles.update({g: "geometry" for g in prepared.geometry_columns if g in types})
+        sgg_sql = _district_column(roles)
+        _build(con, prepared.csv_path, names, delimiter, types, declared, sgg_sql, target, notes)
+        row_count = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
+        if row_count == 0:
+            raise IngestError("데이터 행이 없습니다.", "The file has a header but no data rows.")
+        if sgg_sql is None and _point_districts(con, target, roles):
+            notes.append("EPSG:5179(UTM-K) 좌표를 WGS84(_lon, _lat)로 변환했습니다.")
+        for temp in ("smp", "raw", "rej", "rej_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
+        non_additive = set(opts.non_additive) | {
+            f["id"] for f in opts.contract or [] if f.get("additive") is False
+        }
+        schema = _schema(con, target, types, roles, non_additive)
+        from incheon.hub.quality import assess
 
-            quality = assess(con, "typed", schema, opts.expectations)
-            quality["notes"] = notes
-            parquet = workdir / "data.parquet"
-            con.execute(
-                f"COPY typed TO '{_sql_path(parquet)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
-            )
-            row_count = con.execute("SELECT count(*) FROM typed").fetchone()[0]
-        finally:
-            con.close()
-        (workdir / "utf8.csv").unlink(missing_ok=True)
+        quality = assess(con, target, schema, opts.expectations)
+        quality["notes"] = notes
+        parquet = workdir / "data.parquet"
+        con.execute(
+            f"COPY (SELECT rowid + 1 AS _id, * FROM {target} ORDER BY rowid) TO '{_sql_path(parquet)}' "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        )
+        if prepared.csv_path != upload:
+            prepared.csv_path.unlink(missing_ok=True)
+        if engine is None:
+            drop()
         return Staged(
             workdir,
             parquet,
@@ -488,8 +556,11 @@ def run(upload: Path, opts: IngestOptions, workroot: Path) -> Staged:
             sha,
             size,
             notes,
+            table=target if engine is not None else None,
+            drop_table=drop if engine is not None else None,
         )
     except BaseException:
+        drop()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
 
@@ -499,13 +570,13 @@ def _sql_path(p: Path) -> str:
 
 
 def _schema(
-    con: duckdb.DuckDBPyConnection, types: dict[str, str], roles: dict[str, str], non_additive: set[str]
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    types: dict[str, str],
+    roles: dict[str, str],
+    non_additive: set[str],
 ) -> list[dict[str, Any]]:
-    actual = dict(
-        con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'typed'"
-        ).fetchall()
-    )
+    actual = {r[0] for r in con.execute(f"SELECT * FROM {target} LIMIT 0").description}
     out = [{"id": "_id", "type": "BIGINT", "role": "row_id"}]
     out += [
         {"id": n, "type": t, "role": roles.get(n), **({"additive": False} if n in non_additive else {})}

@@ -37,8 +37,11 @@ class Tx(ABC):
         return rows[0] if rows else None
 
     @abstractmethod
-    def load_parquet(self, table: str, parquet_path: Path, columns: list[tuple[str, str]]) -> None:
-        """Create data table `data.<table>` from a Parquet file written by the ingest pipeline."""
+    def load_parquet(
+        self, table: str, parquet_path: Path, columns: list[tuple[str, str]], staged_table: str | None = None
+    ) -> None:
+        """Create data table `data.<table>` from the ingest pipeline's result: rename `staged_table` where the
+        pipeline built it inside this store, else load the Parquet file."""
 
     @abstractmethod
     def replace_view(self, view: str, table: str) -> None:
@@ -71,6 +74,14 @@ class Store(ABC):
 
     @abstractmethod
     def table_columns(self, schema: str, table: str) -> list[tuple[str, str]]: ...
+
+    def relation(self, table: str) -> str:
+        """SQL naming data table `table` with its `_id` column first (how every reader addresses a version)."""
+        return f"data.{quote_ident(table)}"
+
+    def staging_engine(self) -> Any:
+        """A DuckDB connection into this store for the ingest pipeline to build tables in, or None."""
+        return None
 
     @abstractmethod
     def close(self) -> None: ...

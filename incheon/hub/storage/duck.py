@@ -28,15 +28,27 @@ class DuckTx(Tx):
         if rows:
             self.cur.executemany(sql, [list(r) for r in rows])
 
-    def load_parquet(self, table: str, parquet_path: Path, columns: list[tuple[str, str]]) -> None:
+    def load_parquet(
+        self, table: str, parquet_path: Path, columns: list[tuple[str, str]], staged_table: str | None = None
+    ) -> None:
+        if staged_table:
+            self.cur.execute(f"ALTER TABLE {staged_table} RENAME TO {quote_ident(table)}")
+            return
         self.cur.execute(
-            f"CREATE TABLE data.{quote_ident(table)} AS SELECT * FROM read_parquet(?)", [str(parquet_path)]
+            f"CREATE TABLE data.{quote_ident(table)} AS SELECT * EXCLUDE (_id) FROM read_parquet(?) ORDER BY _id",
+            [str(parquet_path)],
         )
 
     def replace_view(self, view: str, table: str) -> None:
         self.cur.execute(
-            f"CREATE OR REPLACE VIEW datastore.{quote_ident(view)} AS SELECT * FROM data.{quote_ident(table)}"
+            f"CREATE OR REPLACE VIEW datastore.{quote_ident(view)} AS SELECT * FROM {_relation(table)}"
         )
+
+
+def _relation(table: str) -> str:
+    """Version tables are written once in file order and never changed, so `rowid + 1` is the row number:
+    `_id` costs no column and no pass at ingest."""
+    return f"(SELECT rowid + 1 AS _id, * FROM data.{quote_ident(table)})"
 
 
 class DuckStore(Store):
@@ -53,6 +65,9 @@ class DuckStore(Store):
         self._local = threading.local()
         for schema in ("hub", "data", "datastore"):
             self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        spill = self.data_dir / "spill"
+        spill.mkdir(parents=True, exist_ok=True)
+        self.conn.execute("SET temp_directory = ?", [str(spill)])
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cur", None)
@@ -119,6 +134,12 @@ class DuckStore(Store):
             [schema, table],
         )
         return [(r[0], r[1]) for r in rows]
+
+    def relation(self, table: str) -> str:
+        return _relation(table)
+
+    def staging_engine(self) -> duckdb.DuckDBPyConnection:
+        return self.conn.cursor()
 
     def close(self) -> None:
         self.conn.close()

@@ -47,7 +47,9 @@ class PgTx(Tx):
             with self.conn.cursor() as cur:
                 cur.executemany(_pg(sql), [list(r) for r in rows])
 
-    def load_parquet(self, table: str, parquet_path: Path, columns: list[tuple[str, str]]) -> None:
+    def load_parquet(
+        self, table: str, parquet_path: Path, columns: list[tuple[str, str]], staged_table: str | None = None
+    ) -> None:
         cols = ", ".join(f"{quote_ident(n)} {_TYPES.get(t.upper(), 'TEXT')}" for n, t in columns)
         target = f"data.{quote_ident(table)}"
         self.conn.execute(f"CREATE TABLE {target} ({cols})")
