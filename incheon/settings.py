@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     search_max_rows: int = Field(1000, description="Largest `rows`/`limit` a client may ask for.")
     count_cache_size: int = Field(4096, description="Cached row counts for datastore_search.")
     site_url: str = Field("http://127.0.0.1:8000", description="Public URL, used in links and DCAT.")
+    duckdb_memory_limit: str = Field(
+        "2GB", description="Memory the embedded DuckDB may use before spilling to disk (ingest stays bounded)."
+    )
     modules: str = Field("*", description="Comma-separated module names to load, or * for all installed.")
 
     @property

@@ -214,17 +214,22 @@ def _totals(con: duckdb.DuckDBPyConnection, t: str, cols: list[dict]) -> list[tu
     numeric = [f["id"] for f in cols if f["type"] in NUMERIC and f.get("additive", True)]
     if not numeric:
         return []
-    out = []
-    for f in cols:
-        if f["type"] != "VARCHAR":
-            continue
-        q = quote_ident(f["id"])
-        placeholders = ", ".join("?" for _ in TOTAL_LABELS)
-        n_total = con.execute(
-            f"SELECT count(*) FROM {t} WHERE trim({q}) IN ({placeholders})", list(TOTAL_LABELS)
-        ).fetchone()[0]
+    out: list[tuple[bool, dict]] = []
+    labels = [f["id"] for f in cols if f["type"] == "VARCHAR"]
+    if not labels:
+        return out
+    placeholders = ", ".join("?" for _ in TOTAL_LABELS)
+    # One scan counts total-labelled rows in every text column; the first column with exactly one decides.
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE trim({quote_ident(n)}) IN ({placeholders}))" for n in labels)
+        + f" FROM {t}",
+        list(TOTAL_LABELS) * len(labels),
+    ).fetchone()
+    for name, n_total in zip(labels, counts, strict=True):
         if n_total != 1:
             continue
+        q = quote_ident(name)
         sums = ", ".join(
             f"max({quote_ident(n)}) FILTER (WHERE trim({q}) IN ({placeholders})), "
             f"sum({quote_ident(n)}) FILTER (WHERE trim({q}) NOT IN ({placeholders}) AND trim({q}) <> '소계')"

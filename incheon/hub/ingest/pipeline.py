@@ -153,18 +153,22 @@ def _header(
 
 _CSV_OPTIONS = (
     "header = true, delim = ?, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-    "names = ?, max_line_size = 10000000, parallel = true"
+    "names = ?, max_line_size = 10000000"
 )
 
 
-def _read_csv(path: Path, delimiter: str, names: list[str], extra: str = "") -> tuple[str, list[Any]]:
+def _read_csv(
+    path: Path, delimiter: str, names: list[str], extra: str = "", parallel: bool = True
+) -> tuple[str, list[Any]]:
     """The one way we read a prepared CSV: every column as text, our options, parameters separate."""
-    return f"read_csv(?, all_varchar = true, {_CSV_OPTIONS}{extra})", [str(path), delimiter, names]
+    options = f"{_CSV_OPTIONS}, parallel = {str(parallel).lower()}{extra}"
+    return f"read_csv(?, all_varchar = true, {options})", [str(path), delimiter, names]
 
 
 def _sample(con: duckdb.DuckDBPyConnection, csv_path: Path, names: list[str], delimiter: str) -> None:
     """The first SAMPLE_ROWS rows as text (temp table `smp`) for type inference and column roles."""
-    rel, params = _read_csv(csv_path, delimiter, names, ", ignore_errors = true")
+    # Serially: the reader then stops after the sample instead of splitting the whole file between threads.
+    rel, params = _read_csv(csv_path, delimiter, names, ", ignore_errors = true", parallel=False)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE smp AS SELECT * FROM {rel} LIMIT {SAMPLE_ROWS}", params)
     except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:

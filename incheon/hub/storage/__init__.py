@@ -14,7 +14,7 @@ def open_store(settings: Settings) -> Store:
         return PostgresStore(settings.database_url, settings.data_dir)
     from incheon.hub.storage.duck import DuckStore
 
-    return DuckStore(settings.data_dir)
+    return DuckStore(settings.data_dir, settings.duckdb_memory_limit)
 
 
 __all__ = ["Store", "Tx", "open_store"]

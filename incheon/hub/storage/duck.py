@@ -56,7 +56,7 @@ class DuckStore(Store):
 
     backend = "duckdb"
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, memory_limit: str = "2GB") -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / "incheon.duckdb"
@@ -68,6 +68,7 @@ class DuckStore(Store):
         spill = self.data_dir / "spill"
         spill.mkdir(parents=True, exist_ok=True)
         self.conn.execute("SET temp_directory = ?", [str(spill)])
+        self.conn.execute("SET memory_limit = ?", [memory_limit])
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cur", None)
