@@ -196,9 +196,12 @@ def child_publish(parquet: Path, data_dir: Path) -> dict:
     rows = duckdb.execute("SELECT count(*) FROM read_parquet(?)", [str(parquet)]).fetchone()[0]
     (data_dir / "tmp").mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="bench-", dir=data_dir / "tmp"))
+    # A staged version owns its Parquet file (publishing moves it into the lake): give it a copy.
+    staged_file = workdir / "data.parquet"
+    shutil.copyfile(parquet, staged_file)
     staged = Staged(
         workdir=workdir,
-        parquet_path=parquet,
+        parquet_path=staged_file,
         schema=[{"id": c, "type": t, "role": r} for c, t, r in COLUMNS],
         row_count=int(rows),
         quality={"notes": ["bench: Parquet written by DuckDB, published without the ingest pipeline"]},

@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     count_cache_size: int = Field(4096, description="Cached row counts for datastore_search.")
     site_url: str = Field("http://127.0.0.1:8000", description="Public URL, used in links and DCAT.")
     duckdb_memory_limit: str = Field(
-        "2GB", description="Memory the embedded DuckDB may use before spilling to disk (ingest stays bounded)."
+        "2GB",
+        description="Memory the embedded DuckDB may use before spilling to disk (ingest stays bounded).",
     )
     modules: str = Field("*", description="Comma-separated module names to load, or * for all installed.")
 

@@ -16,7 +16,6 @@ from incheon.api.responses import KoJSON, ckan_error
 from incheon.errors import BadRequest, HubError
 from incheon.extensions import load_modules
 from incheon.hub.hub import Hub
-from incheon.hub.storage.base import quote_ident
 from incheon.settings import Settings
 
 
@@ -88,9 +87,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     @app.get("/download/{resource_id}.csv", tags=["Downloads"])
     def download_csv(resource_id: str, version: int | None = None) -> StreamingResponse:
         """A version (default: current) as CSV, UTF-8 with BOM for Excel, streamed in batches."""
-        v = hub.catalog.version(resource_id, version)
-        cols = [f["id"] for f in v["schema"]]
-        sql = f"SELECT {', '.join(quote_ident(c) for c in cols)} FROM {hub.store.relation(v['table'])} AS t ORDER BY _id"
+        v, cols, sql = hub.datastore.export_query(resource_id, version)
 
         def rows() -> Iterator[bytes]:
             import csv

@@ -90,14 +90,14 @@ class Datastore:
             values = value if isinstance(value, list) else [value]
             if not values:
                 continue
-            where.append(f"{quote_ident(col)} IN ({', '.join('?' for _ in values)})")
+            where.append(f"{self._col(col)} IN ({', '.join('?' for _ in values)})")
             args += [_convert(v, types[col], col) for v in values]
         q = params.get("q")
         if q:
             if isinstance(q, dict):
                 _known(list(q), types)
                 for col, text in sorted(q.items()):
-                    where.append(f"CAST({quote_ident(col)} AS VARCHAR) ILIKE ?")
+                    where.append(f"CAST({self._col(col)} AS VARCHAR) ILIKE ?")
                     args.append(f"%{text}%")
             else:
                 text_cols = [c for c, t in types.items() if t == "VARCHAR"]
@@ -108,8 +108,8 @@ class Datastore:
                     where.append("FALSE")
         order = self._order(params.get("sort"), types)
         where_sql = (" WHERE " + " AND ".join(where)) if where else ""
-        tq = self.store.relation(table) + " AS t"
-        cols = ", ".join(quote_ident(f) for f in fields)
+        tq = f"data.{quote_ident(table)}"
+        cols = ", ".join(f"{self._col(f)} AS {quote_ident(f)}" for f in fields)
         records = self.store.query_dicts(
             f"SELECT {cols} FROM {tq}{where_sql}{order} LIMIT {limit} OFFSET {offset}", args
         )
@@ -134,10 +134,26 @@ class Datastore:
             },
         }
 
-    @staticmethod
-    def _order(sort: Any, types: dict[str, str]) -> str:
+    def export_query(
+        self, resource_id: str, version: int | None = None
+    ) -> tuple[dict[str, Any], list[str], str]:
+        """(version facts, column names, SQL) reading a whole version in row order, for streamed downloads."""
+        v = self.catalog.version(resource_id, version)
+        cols = [f["id"] for f in v["schema"]]
+        select = ", ".join(f"{self._col(c)} AS {quote_ident(c)}" for c in cols)
+        return (
+            v,
+            cols,
+            f"SELECT {select} FROM data.{quote_ident(v['table'])} ORDER BY {self.store.row_order_sql}",
+        )
+
+    def _col(self, name: str) -> str:
+        """A column as SQL on a data table; `_id` is computed where the store does not keep it."""
+        return self.store.row_id_sql if name == "_id" else quote_ident(name)
+
+    def _order(self, sort: Any, types: dict[str, str]) -> str:
         if not sort:
-            return " ORDER BY _id"
+            return f" ORDER BY {self.store.row_order_sql}"
         parts = []
         for item in str(sort).split(","):
             m = _SORT_RE.match(item)
@@ -145,8 +161,9 @@ class Datastore:
                 raise BadRequest(f"정렬 형식이 잘못되었습니다: {item}", f"Invalid sort: {item}", field="sort")
             col = m["col"].strip('"')
             _known([col], types)
-            parts.append(f"{quote_ident(col)} {(m['dir'] or 'asc').upper()}")
-        return " ORDER BY " + ", ".join(parts) + ", _id"
+            key = self.store.row_order_sql if col == "_id" else quote_ident(col)
+            parts.append(f"{key} {(m['dir'] or 'asc').upper()}")
+        return " ORDER BY " + ", ".join(parts) + f", {self.store.row_order_sql}"
 
     def search_sql(self, sql: str) -> dict[str, Any]:
         allowed = {

@@ -336,3 +336,16 @@ def test_admin_actions(live: Live) -> None:
         live.ckan("planner").action.audit_list()
     with pytest.raises(ckanapi.NotAuthorized):
         live.ckan("planner").action.organization_member_create(id="incheon-city", username="newcomer")
+
+
+def test_datastore_row_ids(live: Live) -> None:
+    """`_id` is the row's number in the file, on both back ends, for filters, sort and paging."""
+    c = live.ckan()
+    rid = rid_of(live, "plan-ii-23-population-by-district")
+    first = c.action.datastore_search(resource_id=rid, limit=3)
+    assert [r["_id"] for r in first["records"]] == [1, 2, 3]
+    assert first["records"][0]["name_ko"] == "강화군"  # the table's first printed row
+    r = c.action.datastore_search(resource_id=rid, filters={"_id": [2, 11]}, fields=["_id", "name_ko"])
+    assert [(x["_id"], x["name_ko"]) for x in r["records"]] == [(2, "옹진군"), (11, "계")]
+    desc = c.action.datastore_search(resource_id=rid, sort="_id desc", limit=2, offset=1)
+    assert [x["_id"] for x in desc["records"]] == [10, 9]

@@ -53,6 +53,9 @@ class Store(ABC):
 
     backend: str
     data_dir: Path
+    #: SQL for the `_id` column inside a query on a data table, and the cheapest expression ordering by it.
+    row_id_sql = '"_id"'
+    row_order_sql = '"_id"'
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Tx]: ...
