@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     def download_csv(resource_id: str, version: int | None = None) -> StreamingResponse:
         """A version (default: current) as CSV, UTF-8 with BOM for Excel, streamed in batches."""
         v, cols, sql = hub.datastore.export_query(resource_id, version)
+        hub.usage.record(hub.catalog.resource(resource_id)["package_id"], "download")
 
         def rows() -> Iterator[bytes]:
             import csv

@@ -121,9 +121,19 @@ def package_search(hub: Hub, who: Principal, p: dict) -> dict:
         raise err from None
 
 
-@action("package_show", "One dataset with its resources. Params: id (name or id).")
+@action(
+    "package_show",
+    "One dataset with its resources. Params: id (name or id), include_tracking "
+    "(adds tracking_summary {total, recent} views and usage per kind: view/download/api).",
+)
 def package_show(hub: Hub, who: Principal, p: dict) -> dict:
-    return hub.catalog.dataset(str(_need(p, "id", "name")))
+    pkg = hub.catalog.dataset(str(_need(p, "id", "name")))
+    hub.usage.record(pkg["id"], "api")
+    if _bool(p, "include_tracking"):
+        usage = hub.usage.summary(pkg["id"])
+        pkg["tracking_summary"] = {"total": usage["view"]["total"], "recent": usage["view"]["recent"]}
+        pkg["usage"] = usage
+    return pkg
 
 
 @action(
@@ -334,6 +344,15 @@ def audit_list(hub: Hub, who: Principal, p: dict) -> list:
 
     who.require_sysadmin()
     return audit.recent(hub.store, _int(p, "limit", 100), p.get("object_id") or None)
+
+
+@action(
+    "usage_show",
+    "Platform Incheon: usage of a dataset (views, downloads, API reads; total and last 14 days). Params: id.",
+)
+def usage_show(hub: Hub, who: Principal, p: dict) -> dict:
+    pkg = hub.catalog.dataset(str(_need(p, "id")))
+    return {"id": pkg["id"], "name": pkg["name"], **hub.usage.summary(pkg["id"])}
 
 
 @action("resource_version_list", "Platform Incheon: the versions of a resource. Params: id.")

@@ -18,6 +18,7 @@ from incheon.hub.events import EventBus
 from incheon.hub.ingest.pipeline import IngestOptions, Staged, run
 from incheon.hub.search import SearchIndex
 from incheon.hub.storage import Store, open_store
+from incheon.hub.usage import Usage
 from incheon.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Hub:
         self.catalog = Catalog(self.store, self.events)
         self.catalog.ensure_themes()
         self.datastore = Datastore(self.store, self.catalog, settings)
+        self.usage = Usage(self.store)
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
         self.events.subscribe("dataset.", self._on_dataset_event)
@@ -184,4 +186,5 @@ class Hub:
             staged.cleanup()
 
     def close(self) -> None:
+        self.usage.flush()
         self.store.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from incheon.hub.storage.base import Store
+from incheon.hub.usage import MIGRATION as USAGE_MIGRATION
 
 Migration = tuple[int, Sequence[str]]
 
@@ -50,6 +51,7 @@ HUB_MIGRATIONS: list[Migration] = [
                 object_type TEXT, object_id TEXT, detail TEXT)""",
         ],
     ),
+    USAGE_MIGRATION,
 ]
 
 

@@ -349,3 +349,17 @@ def test_datastore_row_ids(live: Live) -> None:
     assert [(x["_id"], x["name_ko"]) for x in r["records"]] == [(2, "옹진군"), (11, "계")]
     desc = c.action.datastore_search(resource_id=rid, sort="_id desc", limit=2, offset=1)
     assert [x["_id"] for x in desc["records"]] == [10, 9]
+
+
+def test_usage_counts(live: Live) -> None:
+    c = live.ckan()
+    name = "plan-ii-42-schools"
+    before = c.action.usage_show(id=name)
+    rid = rid_of(live, name)  # one package_show: an API read
+    for _ in range(3):
+        assert httpx.get(f"{live.url}/download/{rid}.csv").status_code == 200
+    after = c.action.usage_show(id=name)
+    assert after["download"]["total"] == before["download"]["total"] + 3
+    assert after["api"]["total"] >= before["api"]["total"] + 1
+    pkg = c.action.package_show(id=name, include_tracking=True)
+    assert set(pkg["tracking_summary"]) == {"total", "recent"} and pkg["usage"]["download"]["recent"] >= 3
