@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader
 from incheon.api import ckan
 from incheon.api.responses import KoJSON, ckan_error
 from incheon.errors import BadRequest, HubError
-from incheon.extensions import load_modules
+from incheon.extensions import load_modules, prefix_of
 from incheon.hub.hub import Hub
 from incheon.settings import Settings
 
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     for module in modules:
         r = module.router()
         if r is not None:
-            app.include_router(r, prefix=f"/api/{module.name}", tags=[module.name])
+            app.include_router(r, prefix=prefix_of(module), tags=[module.name])
 
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> KoJSON:
