@@ -26,7 +26,7 @@ def test_admin_commands(settings: Settings, capsys: pytest.CaptureFixture[str]) 
     assert run(settings, "org", "member", "water-dept", "--user", "kim", "--capacity", "editor") == 0
     assert run(settings, "key", "list", "kim") == 0
     listed = capsys.readouterr().out
-    assert "laptop" in listed and key not in listed and key.split("_")[2] not in listed
+    assert "laptop" in listed and key not in listed and key.split("_", 2)[2] not in listed
     assert run(settings, "user", "create", "kim") == 2
     assert "이미 있는 사용자" in capsys.readouterr().err
 

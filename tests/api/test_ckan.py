@@ -286,7 +286,7 @@ def test_openapi_and_no_key_leaks(live: Live) -> None:
         )
     ]
     for key in live.keys.values():
-        assert all(key not in b and key.split("_")[2] not in b for b in bodies)
+        assert all(key not in b and key.split("_", 2)[2] not in b for b in bodies)
     rows = live.hub.store.query("SELECT hash FROM hub.api_keys")
     assert rows and all(len(h) == 64 and h not in live.keys.values() for (h,) in rows)
 
