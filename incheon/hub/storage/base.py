@@ -75,9 +75,6 @@ class Store(ABC):
     def sandboxed_select(self, sql: str, timeout_s: float, max_rows: int) -> tuple[list[str], list[tuple]]:
         """Run a vetted public SELECT read-only, with a time limit, seeing only schema `datastore`."""
 
-    @abstractmethod
-    def table_columns(self, schema: str, table: str) -> list[tuple[str, str]]: ...
-
     def relation(self, table: str) -> str:
         """SQL naming data table `table` with its `_id` column first (how every reader addresses a version)."""
         return f"data.{quote_ident(table)}"
@@ -88,7 +85,3 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
-
-    def sql_type(self, portable: str) -> str:
-        """Map a portable type name to this back end's spelling."""
-        return portable

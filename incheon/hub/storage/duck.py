@@ -131,14 +131,6 @@ class DuckStore(Store):
                 pass
             cur.close()
 
-    def table_columns(self, schema: str, table: str) -> list[tuple[str, str]]:
-        rows = self.query(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [schema, table],
-        )
-        return [(r[0], r[1]) for r in rows]
-
     def relation(self, table: str) -> str:
         return _relation(table)
 

@@ -126,16 +126,5 @@ class PostgresStore(Store):
                 names = [d.name for d in cur.description or []]
                 return names, cur.fetchall()
 
-    def table_columns(self, schema: str, table: str) -> list[tuple[str, str]]:
-        rows = self.query(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [schema, table],
-        )
-        return [(r[0], r[1]) for r in rows]
-
-    def sql_type(self, portable: str) -> str:
-        return _TYPES.get(portable.upper(), portable)
-
     def close(self) -> None:
         self.pool.close()
