@@ -879,3 +879,12 @@ def test_property_arbitrary_bytes_only_raise_hub_errors(
         assert len(rows(staged)) == staged.row_count
         staged.cleanup()
     assert leftovers(tmp_path) == []
+
+
+def test_english_district_names_get_a_district(tmp_path: Path) -> None:
+    path = tmp_path / "en.csv"
+    path.write_text("district,count\nBupyeong-gu,1\nseo-gu,2\nMichuhol-gu,3\n부평구,4\n", encoding="utf-8")
+    staged = run(path, IngestOptions(filename="en.csv"), tmp_path / "work")
+    codes = [r[0] for r in duckdb.sql(
+        f"SELECT _sgg_code FROM read_parquet('{staged.parquet_path}') ORDER BY _id").fetchall()]
+    assert codes == ["28237", "28260", "28177", "28237"]

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from incheon.errors import BadRequest, IngestError
-from incheon.hub.geo import CODE_CHANGES, base_layers
+from incheon.hub.geo import CODE_CHANGES, DISTRICT_NAMES_EN, base_layers
 from incheon.hub.ingest import files
 from incheon.hub.ingest.types import CODE_NAME, INFER_ORDER, WIDEN, cast_expr, fits_expr, normalise_type
 from incheon.hub.storage.base import quote_ident
@@ -359,12 +359,15 @@ def _district_column(roles: dict[str, str]) -> str | None:
     mapping += [(name, code) for code, name in layers.districts.items()] + [("남구", "28177")]
     mapping += [(f"인천광역시 {name}", code) for code, name in layers.districts.items()]
     mapping += [(f"인천광역시 {name}", "28177") for name in ("남구",)]
+    # English names as `BaseLayers.sgg_for_name` accepts them (it compares case-insensitively).
+    mapping += [(en.lower(), code) for code, en in DISTRICT_NAMES_EN.items()]
     if "sgg_code" in by_role:
         key = f"trim(s.{quote_ident(by_role['sgg_code'])})"
     elif "dong_code" in by_role:
         key = f"substr(trim(s.{quote_ident(by_role['dong_code'])}), 1, 5)"
     elif "district_name" in by_role:
-        key = f"trim(s.{quote_ident(by_role['district_name'])})"
+        name = f"trim(s.{quote_ident(by_role['district_name'])})"
+        key = f"(CASE WHEN regexp_matches({name}, '^[A-Za-z]') THEN lower({name}) ELSE {name} END)"
     else:
         return None
     whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping)
