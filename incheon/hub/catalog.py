@@ -645,27 +645,30 @@ class Catalog:
             "current": v == row["current_version"],
         }
 
-    def search_rows(self) -> list[dict[str, Any]]:
-        """Everything the search index needs, for a rebuild at start-up."""
-        return self.store.query_dicts(
+    def search_rows(self, dataset_id: str | None = None) -> list[dict[str, Any]]:
+        """Everything the search index needs (with each dataset's resource formats), in two queries:
+        all active datasets for a rebuild at start-up, or one after it changed."""
+        where, params = ("AND d.id = ?", [dataset_id]) if dataset_id else ("", [])
+        rows = self.store.query_dicts(
             "SELECT d.id, d.name, d.meta, d.modified, d.created, d.search_terms, o.name AS org_name "
-            "FROM hub.datasets d JOIN hub.organizations o ON o.id = d.org_id WHERE d.state = 'active'"
+            f"FROM hub.datasets d JOIN hub.organizations o ON o.id = d.org_id WHERE d.state = 'active' {where}",
+            params,
         )
+        formats: dict[str, set[str]] = {}
+        res_where = "AND dataset_id = ?" if dataset_id else ""
+        for ds_id, meta in self.store.query(
+            f"SELECT dataset_id, meta FROM hub.resources WHERE state = 'active' {res_where}", params
+        ):
+            fmt = json.loads(meta).get("format", "").upper()
+            if fmt:
+                formats.setdefault(ds_id, set()).add(fmt)
+        for r in rows:
+            r["formats"] = sorted(formats.get(r["id"], ()))
+        return rows
 
     def save_search_terms(self, dataset_id: str, terms: dict[str, list[str]]) -> None:
         with self.store.transaction() as tx:
             tx.execute("UPDATE hub.datasets SET search_terms = ? WHERE id = ?", [dumps(terms), dataset_id])
-
-    def formats_of(self, dataset_id: str) -> list[str]:
-        return sorted(
-            {
-                json.loads(m).get("format", "").upper()
-                for (m,) in self.store.query(
-                    "SELECT meta FROM hub.resources WHERE dataset_id = ? AND state = 'active'", [dataset_id]
-                )
-            }
-            - {""}
-        )
 
 
 def lake_root(data_dir: Path) -> Path:

@@ -67,7 +67,7 @@ class Hub:
                 "organization": [row["org_name"]],
                 "groups": meta.get("groups", []),
                 "tags": meta.get("tags", []),
-                "res_format": self.catalog.formats_of(row["id"]),
+                "res_format": row["formats"],
                 "license_id": [meta.get("license_id", "")],
                 "spatial": meta.get("spatial", []),
                 "frequency": [meta.get("frequency", "")],
@@ -98,7 +98,7 @@ class Hub:
         if topic == "dataset.deleted":
             self._index.remove(payload["id"])
             return
-        rows = [r for r in self.catalog.search_rows() if r["id"] == payload["id"]]
+        rows = self.catalog.search_rows(payload["id"])
         if rows:
             rows[0]["search_terms"] = None
             self._index_row(self._index, rows[0])
