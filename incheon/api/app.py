@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader
 
 from incheon.api import ckan
@@ -83,34 +82,5 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
             endpoints=endpoints, datasets=len(hub.catalog.dataset_ids()), backend=hub.store.backend
         )
         return HTMLResponse(page)
-
-    @app.get("/download/{resource_id}.csv", tags=["Downloads"])
-    def download_csv(resource_id: str, version: int | None = None) -> StreamingResponse:
-        """A version (default: current) as CSV, UTF-8 with BOM for Excel, streamed in batches."""
-        v, cols, sql = hub.datastore.export_query(resource_id, version)
-        hub.usage.record(hub.catalog.resource(resource_id)["package_id"], "download")
-
-        def rows() -> Iterator[bytes]:
-            import csv
-            import io
-
-            buf = io.StringIO()
-            writer = csv.writer(buf)
-            buf.write("\ufeff")
-            writer.writerow(cols)
-            for batch in hub.store.stream(sql):
-                writer.writerows(batch)
-                yield buf.getvalue().encode("utf-8")
-                buf.seek(0)
-                buf.truncate()
-            if buf.tell():
-                yield buf.getvalue().encode("utf-8")
-
-        name = f"{resource_id}-v{v['version']}.csv"
-        return StreamingResponse(
-            rows(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
 
     return app

@@ -1,0 +1,1 @@
+"""Downloads (module `downloads`): a resource version as CSV, JSON, GeoJSON or Parquet, streamed."""
