@@ -8,16 +8,23 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from incheon.errors import BadRequest, not_found
+from incheon.extensions import NavItem
 from incheon.hub import audit
 from incheon.hub.hub import Hub
 from incheon.hub.util import iso, new_id, now
 
 PLAN_ORG = "incheon-city"
 YEARS = (2024, 2025, 2026)
+#: The plan's tables in the catalogue (seed loader), linked from the plan page when present.
+PLAN_DATASETS = ("plan-v-tasks", "plan-v-1-budget", "plan-v-strategies", "plan-vi-1-grant-sources")
+#: Tasks a module of this platform is being built for; "in preparation" on the plan page until a loaded module
+#: declares `implements = {task code: page}` for them.
+PLANNED = ("2-2-3", "3-1-1", "3-1-2", "3-1-3", "3-1-4", "3-1-5", "3-1-6", "3-1-7")
 
 
 class YearValue(BaseModel):
@@ -37,6 +44,8 @@ class IndicatorIn(BaseModel):
 
 class PlanModule:
     name = "plan"
+    #: Mounted at the site root: the API keeps its /api/plan/... paths and the page lives at /plan.
+    prefix = ""
     migrations = [
         (
             1,
@@ -131,7 +140,101 @@ class PlanModule:
                 [iid, v.year, v.target, v.actual, now(), actor],
             )
 
+    def nav(self) -> list[NavItem]:
+        from incheon.web.i18n import message
+
+        return [NavItem("/plan", message("ko", "plan.title"), message("en", "plan.title"), order=50)]
+
+    def all_indicators(self) -> dict[str, list[dict[str, Any]]]:
+        """Every task's indicators with their yearly values, in two queries (for the plan page)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        values: dict[str, list[dict[str, Any]]] = {}
+        for v in self.hub.store.query_dicts(
+            "SELECT indicator_id, year, target, actual FROM hub.plan_indicator_values ORDER BY year"
+        ):
+            values.setdefault(v.pop("indicator_id"), []).append(v)
+        for r in self.hub.store.query_dicts("SELECT * FROM hub.plan_indicators ORDER BY task_code, created"):
+            r["values"] = values.get(r["id"], [])
+            out.setdefault(r["task_code"], []).append(r)
+        return out
+
     def router(self) -> APIRouter:
+        r = APIRouter()
+        r.include_router(self.api_router(), prefix="/api/plan")
+        r.include_router(self.page_router())
+        return r
+
+    def page_router(self) -> APIRouter:
+        """The plan page, rendered in the portal's layout (`incheon.web.render`)."""
+        from incheon.web import render
+        from incheon.web.errors import PageRoute
+
+        r = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+        @r.get("/plan", response_class=HTMLResponse)
+        def plan_page(request: Request) -> HTMLResponse:
+            return render(request, "plan.html", **self.page_context(request))
+
+        return r
+
+    def page_context(self, request: Request) -> dict[str, Any]:
+        """The 45 tasks by strategy and sub-strategy, budget sums per year, indicators and links."""
+        from incheon.seed.plan_tasks import STRATEGIES_EN
+
+        indicators = self.all_indicators()
+        implemented: dict[str, str] = {}
+        for m in getattr(request.app.state, "modules", []):
+            implemented.update(getattr(m, "implements", {}) or {})
+        strategies: dict[str, dict[str, Any]] = {}
+        for task in self.tasks.values():
+            s = strategies.setdefault(
+                task["strategy_code"],
+                {
+                    "code": task["strategy_code"],
+                    "name_ko": task["strategy_ko"],
+                    "name_en": STRATEGIES_EN.get(task["strategy_code"]),
+                    "subs": {},
+                    "budget": dict.fromkeys(YEARS, 0),
+                    "total": 0,
+                    "tasks": 0,
+                },
+            )
+            sub = s["subs"].setdefault(
+                task["substrategy_code"],
+                {"code": task["substrategy_code"], "name_ko": task["substrategy_ko"], "tasks": []},
+            )
+            sub["tasks"].append(
+                {
+                    **task,
+                    "roadmap": [task[f"roadmap_{y}"] for y in YEARS],
+                    "budget": [task[f"budget_{y}"] for y in YEARS],
+                    "indicators": indicators.get(task["task_code"], []),
+                    "link": implemented.get(task["task_code"]),
+                    "planned": task["task_code"] in PLANNED,
+                }
+            )
+            for y in YEARS:
+                s["budget"][y] += task[f"budget_{y}"] or 0
+            s["total"] += task["budget_total"] or 0
+            s["tasks"] += 1
+        ordered = [strategies[k] for k in sorted(strategies)]
+        for s in ordered:
+            s["subs"] = [s["subs"][k] for k in sorted(s["subs"])]
+        totals = {y: sum(s["budget"][y] for s in ordered) for y in YEARS}
+        wanted = " OR ".join(f'"{n}"' for n in PLAN_DATASETS)
+        found = {d["name"]: d for d in self.hub.package_search(fq=f"name:({wanted})", rows=20)["results"]}
+        return {
+            "strategies": ordered,
+            "years": YEARS,
+            "totals": totals,
+            "grand_total": sum(s["total"] for s in ordered),
+            "budget_max": max((v for s in ordered for v in s["budget"].values()), default=0),
+            "task_count": len(self.tasks),
+            "indicator_count": sum(len(v) for v in indicators.values()),
+            "datasets": [found[n] for n in PLAN_DATASETS if n in found],
+        }
+
+    def api_router(self) -> APIRouter:
         r = APIRouter()
 
         @r.get("/tasks", summary="The 45 execution tasks with roadmap and budget (Table V-1)")
