@@ -34,7 +34,7 @@ from incheon.hub.datastore import CountCache
 from incheon.hub.geo import DISTRICT_NAMES_EN, base_layers
 from incheon.hub.hub import Hub
 from incheon.hub.storage.base import quote_ident
-from incheon.ogcapi.geojson import Location, json_value, locate, parse_geometry, point, utmk_points
+from incheon.ogcapi.geojson import Location, json_value, locate, parse_geometry, utmk_points
 
 DISTRICTS = "districts"
 INDEX_MAX_ROWS = 1_000_000
@@ -208,28 +208,24 @@ class Features:
         return self.hub.catalog.version(c.resource_id, c.version)["table"]
 
     # ------------------------------------------------------------------ items
-    def items(
-        self, c: Collection, bbox: Bbox | None, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
-        """(features of the page, number matched) in row order."""
+    def items(self, c: Collection, bbox: Bbox | None, limit: int, offset: int) -> tuple[str, int, int]:
+        """(the page's features as a JSON array text, how many, number matched), in row order."""
         if c.resource_id is None:
-            return self._district_items(bbox, limit, offset)
+            feats, matched = self._district_items(bbox, limit, offset)
+            return _dumps(feats), len(feats), matched
         assert c.location is not None
         table = self._table(c)
         if bbox is None:
-            rows = self._rows(c, table, "", [], limit, offset)
-            return self._features(c, rows), c.rows
+            return *self._page(c, table, "", [], limit, offset), c.rows
         if c.location.kind == "points":
             where, args = _bbox_sql(c.location, bbox)
-            rows = self._rows(c, table, where, args, limit, offset)
-            return self._features(c, rows), self._count(table, where, args)
+            return *self._page(c, table, where, args, limit, offset), self._count(table, where, args)
         ids = self._matching_ids(c, bbox)
         page = ids[offset : offset + limit]
         if not len(page):
-            return [], len(ids)
+            return "[]", 0, len(ids)
         where = f"{self.store.row_id_sql} IN ({', '.join(str(int(i)) for i in page)})"
-        rows = self._rows(c, table, where, [], len(page), 0)
-        return self._features(c, rows), len(ids)
+        return *self._page(c, table, where, [], len(page), 0), len(ids)
 
     def _count(self, table: str, where: str, args: list[Any]) -> int:
         key = (table, where, tuple(args))
@@ -246,7 +242,7 @@ class Features:
         if c.resource_id is None:
             for f in self._district_features:
                 if f["id"] == fid:
-                    return f
+                    return dict(f)
             raise missing
         try:
             n = int(fid)
@@ -254,34 +250,79 @@ class Features:
             raise missing from None
         if not 1 <= n <= c.rows:
             raise missing
-        rows = self._rows(c, self._table(c), f"{self.store.row_id_sql} = ?", [n], 1, 0)
-        if not rows:
+        text, count = self._page(c, self._table(c), f"{self.store.row_id_sql} = ?", [n], 1, 0)
+        if not count:
             raise missing
-        return self._features(c, rows)[0]
+        return json.loads(text)[0]
 
-    def _rows(
+    def _page(
         self, c: Collection, table: str, where: str, args: list[Any], limit: int, offset: int
-    ) -> list[tuple]:
+    ) -> tuple[str, int]:
+        """Features as a JSON array text, and how many: points are written by the database itself
+        (`_feature_sql`); geometry text and UTM-K coordinates are turned into features in Python."""
         assert c.location is not None
+        tail = (f" WHERE {where}" if where else "") + (
+            f" ORDER BY {self.store.row_order_sql} LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        if c.location.kind == "points":
+            sql = f"SELECT {self._feature_sql(c)} FROM data.{quote_ident(table)} AS t{tail}"
+            texts = [r[0] for r in self.store.query(sql, args)]
+            return "[" + ",".join(texts) + "]", len(texts)
         cols = [self.store.row_id_sql] + [quote_ident(n) for n, _ in c.properties]
         if c.location.kind == "geometry":
             cols.append(quote_ident(c.location.columns[0]))
-        sql = (
-            f"SELECT {', '.join(cols)} FROM data.{quote_ident(table)}"
-            + (f" WHERE {where}" if where else "")
-            + f" ORDER BY {self.store.row_order_sql} LIMIT {int(limit)} OFFSET {int(offset)}"
+        rows = self.store.query(f"SELECT {', '.join(cols)} FROM data.{quote_ident(table)}{tail}", args)
+        feats = self._features(c, rows)
+        return _dumps(feats), len(feats)
+
+    def _feature_sql(self, c: Collection) -> str:
+        """SQL writing each row of a points collection as GeoJSON Feature text — the same feature the
+        GeoJSON download writes (`downloads/encoders.py`): id `_id`, a Point or null when the coordinates
+        are missing or out of range, every column but `_id` as properties, NaN/±inf as null, dates and
+        times ISO. JSON built by the engine avoids a Python object per value (3x faster for 5,000)."""
+        assert c.location is not None
+        lon, lat = (f"t.{quote_ident(n)}" for n in c.location.columns)
+        if self.store.backend == "postgres":
+
+            def prop(n: str, typ: str) -> str:
+                q = f"t.{quote_ident(n)}"
+                if typ == "DOUBLE":
+                    q = f"CASE WHEN {q} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) THEN NULL ELSE {q} END"
+                return f"{q} AS {quote_ident(n)}"
+
+            props = f"(SELECT row_to_json(p) FROM (SELECT {', '.join(prop(n, t) for n, t in c.properties)}) AS p)::text"
+            lon_t, lat_t, id_t = (
+                f"{lon}::float8::text",
+                f"{lat}::float8::text",
+                f"{self.store.row_id_sql}::text",
+            )
+        else:
+
+            def prop(n: str, typ: str) -> str:
+                q = f"t.{quote_ident(n)}"
+                if typ == "DOUBLE":
+                    q = f"CASE WHEN isfinite({q}) THEN {q} END"
+                elif typ == "TIMESTAMP":
+                    q = f"replace(CAST({q} AS VARCHAR), ' ', 'T')"
+                return f"{quote_ident(n)} := {q}"
+
+            props = f"CAST(to_json(struct_pack({', '.join(prop(n, t) for n, t in c.properties)})) AS VARCHAR)"
+            lon_t, lat_t = (f"CAST(CAST({v} AS DOUBLE) AS VARCHAR)" for v in (lon, lat))
+            id_t = f"CAST({self.store.row_id_sql} AS VARCHAR)"
+        geom = (
+            f"CASE WHEN {lon} BETWEEN -180 AND 180 AND {lat} BETWEEN -90 AND 90 THEN "
+            f"""'{{"type":"Point","coordinates":[' || {lon_t} || ',' || {lat_t} || ']}}' ELSE 'null' END"""
         )
-        return self.store.query(sql, args)
+        return f"""'{{"type":"Feature","id":' || {id_t} || ',"geometry":' || {geom} || ',"properties":' || {props} || '}}'"""
 
     def _features(self, c: Collection, rows: list[tuple]) -> list[dict[str, Any]]:
+        """Rows (`_id`, properties…, [geometry text]) of a geometry or UTM-K collection as features."""
         assert c.location is not None
         names = [n for n, _ in c.properties]
         pos = {n: i + 1 for i, n in enumerate(names)}
-        kind, loc = c.location.kind, c.location.columns
-        if kind == "geometry":
+        loc = c.location.columns
+        if c.location.kind == "geometry":
             geoms = [parse_geometry(r[-1]) for r in rows]
-        elif kind == "points":
-            geoms = [point(r[pos[loc[0]]], r[pos[loc[1]]]) for r in rows]
         else:
             geoms = utmk_points([r[pos[loc[0]]] for r in rows], [r[pos[loc[1]]] for r in rows])
         out = []
@@ -427,3 +468,7 @@ def _bounds_of_boxes(boxes: np.ndarray) -> list[float] | None:
 
 def _bounds_of(shapes: np.ndarray) -> list[float]:
     return list(map(float, shapely.total_bounds(shapes)))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

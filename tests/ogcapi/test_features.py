@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from incheon.hub.hub import Hub
 from incheon.ogcapi import features as features_mod
@@ -37,12 +39,14 @@ def test_scan_without_index_matches_index(hub: Hub, tmp_path: Path, monkeypatch:
     bbox = (126.5, 37.4, 126.65, 37.55)
     indexed = Features(hub)
     c = indexed.collection(rid)
-    want, n = indexed.items(c, bbox, 1000, 0)
-    assert 5 < n < 120 and len(want) == n
+    text, returned, n = indexed.items(c, bbox, 1000, 0)
+    want = json.loads(text)
+    assert 5 < n < 120 and len(want) == returned == n
     monkeypatch.setattr(features_mod, "INDEX_MAX_ROWS", 0)
     scanned = Features(hub)
-    got, m = scanned.items(scanned.collection(rid), bbox, 7, 3)
-    assert m == n and [f["id"] for f in got] == [f["id"] for f in want][3:10]
+    text, returned, m = scanned.items(scanned.collection(rid), bbox, 7, 3)
+    got = json.loads(text)
+    assert m == n and returned == 7 and [f["id"] for f in got] == [f["id"] for f in want][3:10]
     assert not scanned._indexes
     assert scanned.extent(scanned.collection(rid)) == indexed.extent(c)
 
@@ -60,3 +64,34 @@ def test_parse_bbox_and_limit() -> None:
     with pytest.raises(OgcError) as err:
         parse_int("1.5", "limit", 10, 1)
     assert err.value.body()["code"] == "InvalidParameterValue"
+
+
+def test_items_match_the_geojson_download(client: TestClient, hub: Hub, tmp_path: Path) -> None:
+    """Points are written as JSON by the database (two dialects); the features must be the ones the
+    GeoJSON download writes in Python, value for value, whatever the column names and types."""
+    hub.catalog.create_organization(ADMIN, {"name": "city", "title": "인천광역시"})
+    text = (
+        '이름,"따옴""표",날짜,시각,여부,수,실수,lon,lat\n'
+        '"부평 ""역"" \\ 앞",a,2024-01-31,2024-01-31 10:00:00,true,5,1.5,126.7219,37.5072\n'
+        "ㄱ,,2024-02-29,2024-02-29 23:59:59.5,false,-3,,126.6,37.4\n"
+        "빈 좌표,b,,,,,,,\n"
+        "범위 밖,c,2024-03-01,2024-03-01 00:00:00,true,0,-0.25,200,37.5\n"
+        "큰 수,d,2024-03-02,2024-03-02 12:00:00,false,9007199254740993,1e-7,126.5,37.45\n"
+    )
+    rid = publish(hub, tmp_path, "tricky", "tricky.csv", text)
+    types = {f["id"]: f["native_type"] for f in hub.catalog.resource(rid)["fields"]}
+    assert types["날짜"] == "DATE" and types["시각"] == "TIMESTAMP" and types["여부"] == "BOOLEAN"
+    assert types["수"] == "BIGINT" and types["실수"] == "DOUBLE"
+    ogc = client.get(f"/ogcapi/collections/{rid}/items?limit=100").json()["features"]
+    dl = client.get(f"/download/{rid}.geojson").json()["features"]
+
+    def norm(f: dict) -> dict:
+        p = dict(f["properties"])
+        if p.get("시각"):
+            p["시각"] = datetime.fromisoformat(p["시각"])
+        return {**f, "properties": p}
+
+    assert [norm(f) for f in ogc] == [norm(f) for f in dl]
+    assert [f["geometry"] is None for f in ogc] == [False, False, True, True, False]
+    assert ogc[0]["properties"]['따옴"표'] == "a" and ogc[0]["properties"]["이름"] == '부평 "역" \\ 앞'
+    assert ogc[1]["properties"]["실수"] is None and ogc[4]["properties"]["수"] == 9007199254740993
