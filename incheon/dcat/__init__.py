@@ -1,0 +1,1 @@
+"""DCAT-AP catalogue of the hub in JSON-LD (module `dcat`)."""
