@@ -92,17 +92,20 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Round tick values covering [lo, hi]."""
     if not math.isfinite(lo) or not math.isfinite(hi):
         return [0.0, 1.0]
-    if hi == lo:
+    if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):
         hi = lo + (abs(lo) or 1)
     raw = (hi - lo) / count
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
     start = math.floor(lo / step) * step
     ticks = []
-    v = start
-    while v < hi + step * 0.999:
-        ticks.append(round(v, 10))
-        v += step
+    i = 0
+    while True:
+        v = float(f"{start + i * step:.12g}")
+        ticks.append(v)
+        if (v >= hi and i >= 1) or i > 100:
+            break
+        i += 1
     return ticks
 
 

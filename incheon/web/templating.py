@@ -11,7 +11,7 @@ is always the portal's), then a `templates/` folder next to each loaded module's
 module order. A module's template extends the layout:
 
     {% extends "layout.html" %}
-    {% block title %}{{ t("things.title") }}{% endblock %}
+    {% block title %}{{ t("nav.datasets") }}{% endblock %}
     {% block content %}…{% endblock %}
 
 Messages come from `locale/<lang>.toml` catalogues (the portal's, then each module's, same folder rule);
