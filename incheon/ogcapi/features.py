@@ -9,9 +9,9 @@ Collections are the published resources whose rows have a location (see `geojson
   a cached count is exact forever.
 * **geometry** (GeoJSON text) and **xy** (UTM-K without derived `_lon/_lat`): one pass over the version
   builds the rows' bounding boxes (and shapely geometries for the exact test); the bbox is intersected in
-  Python, envelopes first, then `shapely.intersects`. The pass is kept per version (a small LRU) for
-  versions up to `INDEX_MAX_ROWS` rows; larger ones are scanned per request in batches (memory bounded
-  by the matches, not the table).
+  Python, envelopes first, then `shapely.intersects`. The pass is kept per version (an LRU holding at
+  most `INDEX_BUDGET_BYTES`, estimated from the coordinates) for versions up to `INDEX_MAX_ROWS` rows;
+  larger ones are scanned per request in batches (memory bounded by the matches, not the table).
 
 Extents are computed from the data once per version and cached.
 """
@@ -38,7 +38,7 @@ from incheon.ogcapi.geojson import Location, json_value, locate, parse_geometry,
 
 DISTRICTS = "districts"
 INDEX_MAX_ROWS = 1_000_000
-INDEX_CACHE_VERSIONS = 8
+INDEX_BUDGET_BYTES = 128 * 1024 * 1024
 
 Bbox = tuple[float, float, float, float]
 
@@ -85,6 +85,14 @@ class _Index:
     ids: np.ndarray
     bounds: np.ndarray  # (n, 4): minx, miny, maxx, maxy
     shapes: np.ndarray | None  # shapely geometries (geometry kind), None for points
+
+    @cached_property
+    def weight(self) -> int:
+        """Estimated bytes held: 48 per row, plus 16 per coordinate and 100 per shape."""
+        n = 48 * len(self.ids)
+        if self.shapes is not None:
+            n += 16 * int(shapely.get_num_coordinates(self.shapes).sum()) + 100 * len(self.shapes)
+        return n
 
 
 class Features:
@@ -372,10 +380,11 @@ class Features:
             )
         else:
             idx = _Index(np.zeros(0, np.int64), np.zeros((0, 4)), None)
-        with self._lock:
-            self._indexes[key] = idx
-            while len(self._indexes) > INDEX_CACHE_VERSIONS:
-                self._indexes.popitem(last=False)
+        if idx.weight <= INDEX_BUDGET_BYTES:
+            with self._lock:
+                self._indexes[key] = idx
+                while sum(i.weight for i in self._indexes.values()) > INDEX_BUDGET_BYTES:
+                    self._indexes.popitem(last=False)
         return idx
 
     def _matching_ids(self, c: Collection, bbox: Bbox) -> np.ndarray:

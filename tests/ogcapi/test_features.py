@@ -47,8 +47,13 @@ def test_scan_without_index_matches_index(hub: Hub, tmp_path: Path, monkeypatch:
     text, returned, m = scanned.items(scanned.collection(rid), bbox, 7, 3)
     got = json.loads(text)
     assert m == n and returned == 7 and [f["id"] for f in got] == [f["id"] for f in want][3:10]
-    assert not scanned._indexes
+    assert not scanned._indexes and len(indexed._indexes) == 1
     assert scanned.extent(scanned.collection(rid)) == indexed.extent(c)
+    monkeypatch.setattr(features_mod, "INDEX_MAX_ROWS", 1000)
+    monkeypatch.setattr(features_mod, "INDEX_BUDGET_BYTES", 1000)  # built for the request, not kept
+    unkept = Features(hub)
+    text, returned, m = unkept.items(unkept.collection(rid), bbox, 1000, 0)
+    assert m == n and json.loads(text) == want and not unkept._indexes
 
 
 def test_parse_bbox_and_limit() -> None:
