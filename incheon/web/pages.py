@@ -5,6 +5,7 @@ works without JavaScript."""
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -66,11 +67,28 @@ def build_fq(selected: dict[str, list[str]], skip: str | None = None) -> str:
 class Labels:
     """Display names for facet values and metadata codes, in the page's language."""
 
-    def __init__(self, hub: Hub, lang: str) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        lang: str,
+        groups: list[dict[str, Any]] | None = None,
+        orgs: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.hub = hub
         self.lang = lang
-        self.groups = {g["name"]: g for g in hub.catalog.groups()}
-        self.orgs = {o["name"]: o for o in hub.catalog.organizations()}
         self.en = lang == "en"
+        if groups is not None:
+            self.__dict__["groups"] = {g["name"]: g for g in groups}
+        if orgs is not None:
+            self.__dict__["orgs"] = {o["name"]: o for o in orgs}
+
+    @cached_property
+    def groups(self) -> dict[str, dict[str, Any]]:
+        return {g["name"]: g for g in self.hub.catalog.groups()}
+
+    @cached_property
+    def orgs(self) -> dict[str, dict[str, Any]]:
+        return {o["name"]: o for o in self.hub.catalog.organizations()}
 
     def _pick(self, rec: dict[str, Any] | None, fallback: str) -> str:
         if not rec:
@@ -125,10 +143,10 @@ def router() -> APIRouter:
         popular_ids = [i for i, _ in hub.usage.popular(limit=6)]
         popular = [d for d in hub.catalog.datasets(popular_ids) if d["state"] == "active"]
         recent = hub.package_search(rows=6, sort="metadata_modified desc")
-        themes = sorted(hub.catalog.groups(), key=lambda g: (-g["package_count"], g["name"]))
+        all_groups, all_orgs = hub.catalog.groups(), hub.catalog.organizations()
+        themes = sorted(all_groups, key=lambda g: (-g["package_count"], g["name"]))
         orgs = sorted(
-            (o for o in hub.catalog.organizations() if o["package_count"]),
-            key=lambda o: (-o["package_count"], o["name"]),
+            (o for o in all_orgs if o["package_count"]), key=lambda o: (-o["package_count"], o["name"])
         )
         return render(
             request,
@@ -138,7 +156,7 @@ def router() -> APIRouter:
             total=recent["count"],
             themes=themes,
             orgs=orgs,
-            labels=Labels(hub, t.lang),
+            labels=Labels(hub, t.lang, all_groups, all_orgs),
         )
 
     # ------------------------------------------------------------------------------------ search

@@ -348,15 +348,19 @@ def router() -> APIRouter:
         }
         columns = [str(c) for c in form.getlist("columns")][:500]
         types = {c: str(form.get(f"type.{c}")) for c in columns if form.get(f"type.{c}") in TYPES}
+        roles = {c: str(form.get(f"role.{c}")) for c in columns if form.get(f"role.{c}")}
         file = form.get("upload")
         token = str(form.get("token") or "")
         if isinstance(file, UploadFile) and file.filename:
             if token:
                 _drop_upload(hub, token)
             token = await _save_upload(hub, file, principal.user_id, ds["id"])
-            types, columns = {}, []  # a new file: its own schema, inferred again
+            types, roles, columns = {}, {}, []  # a new file: its own schema, inferred again
         kept = _kept_upload(hub, token, principal.user_id, ds["id"])
-        page = {"chosen": chosen, "columns": [{"id": c, "type": types.get(c)} for c in columns]}
+        page = {
+            "chosen": chosen,
+            "columns": [{"id": c, "type": types.get(c), "role": roles.get(c)} for c in columns],
+        }
         if kept is None:
             return _upload_page(request, ds, status=400, error=t("upload.no_file"), **page)
         path, meta = kept
@@ -376,7 +380,7 @@ def router() -> APIRouter:
                 ds,
                 status=exc.status,
                 error=_message(request, exc),
-                errors=_error_rows(exc),
+                errors=_error_rows(exc, t),
                 **page,
             )
         try:
@@ -398,7 +402,7 @@ def router() -> APIRouter:
                         ds,
                         status=exc.status,
                         error=_message(request, exc),
-                        errors=_error_rows(exc),
+                        errors=_error_rows(exc, t),
                         **page,
                     )
                 _drop_upload(hub, token)
@@ -427,18 +431,25 @@ def router() -> APIRouter:
     return r
 
 
-def _error_rows(exc: HubError) -> list[dict[str, Any]]:
+def _error_rows(exc: HubError, t: Any) -> list[dict[str, Any]]:
     """Row/line/column/value of each refused cell or line an ingest error names."""
     out = []
     for e in exc.details.get("errors") or []:
         if isinstance(e, dict):
+            if e.get("type"):
+                problem = t("upload.not_type", type=e["type"])
+            elif e.get("error"):
+                key = "upload.reject." + str(e["error"]).lower().replace(" ", "_")
+                problem = t(key) if t.has(key) else str(e["error"])
+            else:
+                problem = None
             out.append(
                 {
                     "row": e.get("row"),
                     "line": e.get("line"),
                     "column": e.get("column"),
                     "value": e.get("value", e.get("text")),
-                    "problem": e.get("type") or e.get("error"),
+                    "problem": problem,
                 }
             )
     if not out and exc.details.get("column"):

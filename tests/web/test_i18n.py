@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from incheon.hub.ingest.pipeline import _REJECT_KO
 from incheon.hub.ingest.types import TYPES
 from incheon.hub.vocab import LICENSES
 from incheon.web import maps, pages
@@ -50,6 +51,7 @@ def test_every_key_used_exists() -> None:
         *(f"type.{t}" for t in TYPES),
         *(f"facet.{p}" for p in pages.FACETS),
         *(f"search.sort_{(s.split(' ')[0] or 'default')}" for s in pages.SORTS),
+        *(f"upload.reject.{e.lower().replace(' ', '_')}" for e in _REJECT_KO),
         *(f"plan.sub.{a}-{b}" for a, b in ("11", "12", "13", "21", "22", "31", "32", "41", "42")),
         *(
             f"role.{r}"

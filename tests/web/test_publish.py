@@ -237,7 +237,7 @@ def test_bad_new_version_shows_row_and_column_and_keeps_the_previous_version(
     assert 'id="upload-errors"' in html and "주차면수" in html and "많음" in html
     row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", html, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    assert cells[:4] == ["2", "3", "주차면수", "많음"]  # row 2 (line 3 of the file), the column, the value
+    assert cells == ["2", "3", "주차면수", "많음", "BIGINT 형식이 아님"]  # row, file line, column, value
     assert 'id="upload"' in html and 'name="token"' in html  # the form stays, the file is kept
     assert re.search(rf'<input type="radio" id="res-{rid}" name="resource" value="{rid}" checked>', html)
     assert hub.catalog.version(rid)["version"] == 1 and hub.catalog.version(rid)["rows"] == 3
@@ -251,6 +251,7 @@ def test_malformed_upload_names_the_line(client: TestClient, keys: dict[str, str
     create_dataset(client)
     r = upload(client, "web-test-parking", RAGGED)
     assert r.status_code == 409 and "3번째 줄" in r.text and 'id="upload-errors"' in r.text
+    assert "열이 모자람" in r.text and "남동구,80" in r.text
 
 
 def test_upload_needs_a_file_rights_csrf_and_the_size_limit(
