@@ -396,6 +396,8 @@ def main() -> None:
                 proc.kill()
     shutil.rmtree(data_dir, ignore_errors=True)
 
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\nmachine: {os.cpu_count()} CPUs, load average (1, 5, 15 min) after the run: {load}")
     for q, params in queries.items():
         info = res["info"][q]
         ids = {e: i["ids"] for e, i in info.items()}
