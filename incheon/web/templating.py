@@ -34,7 +34,6 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from incheon.extensions import nav_items
 from incheon.hub.hub import Hub
@@ -187,14 +186,17 @@ def finish(request: Request, response: Any) -> Any:
     if asked in LANGS and request.cookies.get(LANG_COOKIE) != asked:
         response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax", path="/")
     session = getattr(request.state, "web_session", None)
+    if session is not None and (session.changed or session.logged_in):
+        response.headers.setdefault("Cache-Control", "no-store")  # pages with a user or a CSRF token
     if session is not None and session.changed:
+        state = web_state(request)
         response.set_cookie(
             COOKIE,
-            web_state(request).signer.dumps(session),
+            state.signer.dumps(session),
             max_age=MAX_AGE,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=request.url.scheme == "https" or state.hub.settings.site_url.startswith("https:"),
             path="/",
         )
     for k, v in SECURITY_HEADERS.items():
@@ -235,8 +237,3 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 def redirect(request: Request, url: str, status_code: int = 303) -> RedirectResponse:
     return finish(request, RedirectResponse(url, status_code=status_code))
-
-
-def markup(text: str) -> Markup:
-    """Trusted markup built by the portal itself (never user text)."""
-    return Markup(text)

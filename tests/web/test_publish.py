@@ -75,8 +75,10 @@ def test_anonymous_publish_redirects_to_login(client: TestClient) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/publish"
     r = client.get("/publish/anything/upload", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/publish/anything/upload")
-    page = client.get("/login").text
+    login_page = client.get("/login")
+    page = login_page.text
     assert 'id="login"' in page and 'for="api_key"' in page and 'type="password"' in page
+    assert login_page.headers["cache-control"] == "no-store"  # it holds a CSRF token
 
 
 def test_login_with_a_key_sets_a_signed_httponly_cookie_without_the_key(
