@@ -15,7 +15,9 @@ from psycopg_pool import ConnectionPool
 
 from incheon.hub.storage.base import Store, Tx, quote_ident
 
-_PLACEHOLDER = re.compile(r"\?")
+# A `?` outside quotes is a placeholder; inside '…' literals or "…" identifiers (a column named "비율?")
+# it is text. Doubled quotes inside either stay inside.
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|[^'\"?]+")
 _TYPES = {
     "VARCHAR": "TEXT",
     "TEXT": "TEXT",
@@ -30,8 +32,8 @@ _TYPES = {
 
 
 def _pg(sql: str) -> str:
-    """Our SQL uses `?` placeholders (DuckDB style); psycopg wants `%s`."""
-    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+    """Our SQL uses `?` placeholders (DuckDB style); psycopg wants `%s`, and a literal `%` doubled."""
+    return "".join("%s" if tok == "?" else tok for tok in _TOKENS.findall(sql.replace("%", "%%")))
 
 
 class PgTx(Tx):
