@@ -31,9 +31,8 @@ lint: venv
 	$(BIN)/ruff check incheon tests bench
 	$(BIN)/ruff format --check incheon
 
-# loadgroup: the browser tests of one storage back end share one seeded live server on one worker.
 test: venv services browsers lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
 
 bench: venv
 	$(BIN)/pip install -q -e '.[bench]'

@@ -14,12 +14,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
 
 from incheon.hub.hub import Hub
 from incheon.seed.loader import seed_all
@@ -44,22 +45,6 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TIMEOUT_MS = 15_000
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `--dist loadgroup`, all browser tests of one back end run on one worker, so each worker seeds
-    at most one live server (the seed is the slow part) and the two back ends run side by side."""
-    here = Path(__file__).parent
-    for item in items:
-        if here not in Path(str(item.path)).parents:
-            continue
-        callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("live") if callspec else None
-        item.add_marker(pytest.mark.xdist_group(f"browser-{backend or 'any'}"))
-
-
-# xdist reads the groups in its own collection hook: ours must run first.
-pytest_collection_modifyitems = pytest.hookimpl(tryfirst=True)(pytest_collection_modifyitems)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,16 +56,13 @@ class Live:
     url: str
     hub: Hub
     backend: str
-    keys: dict[str, str] = field(default_factory=dict)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """The whole application (API + portal pages) under uvicorn on 127.0.0.1, seeded; one per back end."""
+def _serve(backend: str, request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Iterator[Live]:
+    """The whole application (API + portal pages) under uvicorn on 127.0.0.1 in a thread, seeded."""
     from incheon.api.app import create_app
 
-    backend = request.param
-    settings = make_settings(backend, tmp_path_factory.mktemp(f"browser-{backend}"), request)
+    settings = make_settings(backend, tmp.mktemp(f"browser-{backend}"), request)
     (settings.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
     hub = Hub(settings)
     seed_all(hub, log=lambda *_: None)
@@ -98,6 +80,24 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     yield Live(f"http://127.0.0.1:{port}", hub, backend)
     server.should_exit = True
     thread.join(10)
+
+
+# One server per back end and test process, each started on first use and kept to the end: whatever order
+# pytest-xdist hands the tests out in, a process seeds each back end at most once (seeding is the slow part).
+@pytest.fixture(scope="session")
+def live_duckdb(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    yield from _serve("duckdb", request, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def live_postgres(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    yield from _serve("postgres", request, tmp_path_factory)
+
+
+@pytest.fixture(params=BACKENDS)
+def live(request: pytest.FixtureRequest) -> Live:
+    """The seeded live server of each storage back end (the test runs once per back end)."""
+    return request.getfixturevalue(f"live_{request.param}")
 
 
 @dataclass
@@ -125,11 +125,27 @@ def publisher(live: Live) -> Publisher:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def messages() -> dict[str, dict[str, str]]:
+    """The portal's message catalogues by language, so tests name texts by key ("home.heading")."""
+    from importlib import resources
+
+    from incheon.web.i18n import load_catalogues
+
+    return load_catalogues([resources.files("incheon.web") / "locale"])
+
+
+def login(page: Page, live: Live, key: str) -> None:
+    """Log in through the form (id="login") with an API key; lands on /publish."""
+    page.goto(f"{live.url}/login")
+    page.fill("#login #api_key", key)
+    page.click("#login button[type=submit]")
+    page.wait_for_url(f"{live.url}/publish")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browsers` (Debian's chromium package)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -142,17 +158,17 @@ class OffMachine:
     def __init__(self) -> None:
         self.foreign: list[str] = []
 
-    def route(self, route: object) -> None:
-        url = route.request.url  # type: ignore[attr-defined]
+    def route(self, route: Route) -> None:
+        url = route.request.url
         parts = urlsplit(url)
         if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
             self._record(url)
-            route.abort()  # type: ignore[attr-defined]
+            route.abort()
         else:
-            route.continue_()  # type: ignore[attr-defined]
+            route.continue_()
 
-    def request(self, request: object) -> None:
-        url = request.url  # type: ignore[attr-defined]
+    def request(self, request: Request) -> None:
+        url = request.url
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https", "ws", "wss", "data", "blob", "about") or (
             parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS
@@ -165,10 +181,10 @@ class OffMachine:
 
 
 @pytest.fixture
-def context(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
     """A fresh browser context (cookies, storage) per test, Korean locale, downloads allowed, and the
     no-off-machine-request guard on every page it opens."""
-    ctx = browser.new_context(  # type: ignore[attr-defined]
+    ctx = browser.new_context(
         locale="ko-KR",
         accept_downloads=True,
         viewport={"width": 1280, "height": 900},
@@ -194,8 +210,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.fixture
-def page(context: object) -> object:
-    return context.new_page()  # type: ignore[attr-defined]
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
 
 
 def format_violations(violations: list[dict]) -> str:
@@ -210,14 +226,14 @@ def format_violations(violations: list[dict]) -> str:
 
 
 @pytest.fixture
-def axe() -> Callable[[object], list[dict]]:
+def axe() -> Callable[[Page], list[dict]]:
     """`axe(page)` injects axe-core from node_modules and returns the WCAG 2.1 A/AA violations."""
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing: run `make browsers` (npm ci)", pytrace=False)
 
-    def run(page: object) -> list[dict]:
-        page.add_script_tag(path=str(AXE_JS))  # type: ignore[attr-defined]
-        return page.evaluate(  # type: ignore[attr-defined]
+    def run(page: Page) -> list[dict]:
+        page.add_script_tag(path=str(AXE_JS))
+        return page.evaluate(
             "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
             WCAG_TAGS,
         )
