@@ -885,6 +885,30 @@ def test_english_district_names_get_a_district(tmp_path: Path) -> None:
     path = tmp_path / "en.csv"
     path.write_text("district,count\nBupyeong-gu,1\nseo-gu,2\nMichuhol-gu,3\n부평구,4\n", encoding="utf-8")
     staged = run(path, IngestOptions(filename="en.csv"), tmp_path / "work")
-    codes = [r[0] for r in duckdb.sql(
-        f"SELECT _sgg_code FROM read_parquet('{staged.parquet_path}') ORDER BY _id").fetchall()]
+    codes = [
+        r[0]
+        for r in duckdb.sql(
+            f"SELECT _sgg_code FROM read_parquet('{staged.parquet_path}') ORDER BY _id"
+        ).fetchall()
+    ]
     assert codes == ["28237", "28260", "28177", "28237"]
+
+
+def test_code_and_utmk_columns_give_district_from_code_and_lonlat(tmp_path: Path) -> None:
+    """The dong-centroid layer: the district comes from the dong code, `_lon/_lat` from the UTM-K point."""
+    from incheon.hub.geo import base_layers
+
+    dong = (
+        base_layers().dongs["2823759000"]
+        if "2823759000" in base_layers().dongs
+        else next(
+            d
+            for d in base_layers().dongs.values()
+            if d.code.startswith("28237") and not d.code.endswith("00000")
+        )
+    )
+    path = tmp_path / "dong.csv"
+    path.write_text(f"admcd,x,y\n{dong.code},{dong.x},{dong.y}\n", encoding="utf-8")
+    staged = run(path, IngestOptions(filename="dong.csv"), tmp_path / "work")
+    row = duckdb.sql(f"SELECT _sgg_code, _lon, _lat FROM read_parquet('{staged.parquet_path}')").fetchall()[0]
+    assert row[0] == "28237" and 126.6 < row[1] < 126.8 and 37.4 < row[2] < 37.6

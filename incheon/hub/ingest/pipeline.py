@@ -374,8 +374,11 @@ def _district_column(roles: dict[str, str]) -> str | None:
     return f"(CASE {key} {whens} END)"
 
 
-def _point_districts(con: duckdb.DuckDBPyConnection, target: str, roles: dict[str, str]) -> bool | None:
-    """Add `_sgg_code` (and `_lon/_lat` for UTM-K) to `target` by point-in-polygon over its coordinates.
+def _point_districts(
+    con: duckdb.DuckDBPyConnection, target: str, roles: dict[str, str], with_district: bool = True
+) -> bool | None:
+    """Add `_sgg_code` (point-in-polygon; unless a code column gave it already) and, for UTM-K, `_lon/_lat`
+    to `target` from its coordinates.
 
     Returns whether the points were UTM-K, or None when the columns were no coordinates after all."""
     by_role = {r: n for n, r in roles.items()}
@@ -399,7 +402,9 @@ def _point_districts(con: duckdb.DuckDBPyConnection, target: str, roles: dict[st
         if finite.any() and not layers.looks_like_utmk(float(np.nanmedian(x)), float(np.nanmedian(y))):
             return None
         x, y = layers.utmk_to_wgs84(x, y)
-    cols = {"_sgg_code": pa.array(layers.sgg_for_points(x, y), pa.string())}
+    elif not with_district:
+        return None  # WGS84 points and a district already: nothing to add
+    cols = {"_sgg_code": pa.array(layers.sgg_for_points(x, y), pa.string())} if with_district else {}
     if utmk:
         cols |= {"_lon": pa.array(x), "_lat": pa.array(y)}
     con.register("pts_arrow", pa.table(cols))
@@ -531,7 +536,7 @@ def run(
         row_count = con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
         if row_count == 0:
             raise IngestError("데이터 행이 없습니다.", "The file has a header but no data rows.")
-        if sgg_sql is None and _point_districts(con, target, roles):
+        if _point_districts(con, target, roles, with_district=sgg_sql is None):
             notes.append("EPSG:5179(UTM-K) 좌표를 WGS84(_lon, _lat)로 변환했습니다.")
         for temp in ("smp", "raw", "rej", "rej_scan"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
