@@ -898,15 +898,8 @@ def test_code_and_utmk_columns_give_district_from_code_and_lonlat(tmp_path: Path
     """The dong-centroid layer: the district comes from the dong code, `_lon/_lat` from the UTM-K point."""
     from incheon.hub.geo import base_layers
 
-    dong = (
-        base_layers().dongs["2823759000"]
-        if "2823759000" in base_layers().dongs
-        else next(
-            d
-            for d in base_layers().dongs.values()
-            if d.code.startswith("28237") and not d.code.endswith("00000")
-        )
-    )
+    dongs = base_layers().dongs.values()
+    dong = next(d for d in dongs if d.code.startswith("28237") and not d.code.endswith("00000"))
     path = tmp_path / "dong.csv"
     path.write_text(f"admcd,x,y\n{dong.code},{dong.x},{dong.y}\n", encoding="utf-8")
     staged = run(path, IngestOptions(filename="dong.csv"), tmp_path / "work")
