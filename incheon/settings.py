@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         "2GB",
         description="Memory the embedded DuckDB may use before spilling to disk (ingest stays bounded).",
     )
+    secret_key: str = Field(
+        "",
+        description="Signs the portal's session cookies (secret: set it from the environment); "
+        "empty = a random key kept in data_dir/secret.",
+    )
     modules: str = Field("*", description="Comma-separated module names to load, or * for all installed.")
 
     @property
@@ -49,6 +54,7 @@ class Settings(BaseSettings):
         out = []
         for name, info in type(self).model_fields.items():
             value = getattr(self, name)
-            shown = "***" if "url" in name and "@" in str(value) else str(value)
+            secret = name == "secret_key" or ("url" in name and "@" in str(value))
+            shown = "***" if secret and value else str(value)
             out.append((f"INCHEON_{name.upper()}", shown, info.description or ""))
         return out

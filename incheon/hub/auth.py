@@ -157,8 +157,24 @@ class Auth:
         digest = _hash(token)
         for key_hash, uid, name, sysadmin in rows:
             if hmac.compare_digest(key_hash, digest):
-                orgs = dict(
-                    self.store.query("SELECT org_id, capacity FROM hub.memberships WHERE user_id = ?", [uid])
-                )
-                return Principal(user_id=uid, name=name, sysadmin=bool(sysadmin), orgs=orgs)
+                return self._principal(uid, name, sysadmin)
         raise bad
+
+    def principal_for_key_hash(self, user_id: str, hash_prefix: str) -> Principal | None:
+        """For a web session, which remembers a prefix of the signing-in key's hash (never the key): valid
+        only while that key is. None when the key was revoked or the user disabled."""
+        if len(hash_prefix) < 16:
+            return None
+        rows = self.store.query(
+            "SELECT k.hash, u.name, u.sysadmin FROM hub.api_keys k JOIN hub.users u ON u.id = k.user_id "
+            "WHERE u.id = ? AND NOT k.revoked AND u.state = 'active'",
+            [user_id],
+        )
+        for key_hash, name, sysadmin in rows:
+            if hmac.compare_digest(key_hash[: len(hash_prefix)], hash_prefix):
+                return self._principal(user_id, name, sysadmin)
+        return None
+
+    def _principal(self, uid: str, name: str, sysadmin: bool) -> Principal:
+        orgs = dict(self.store.query("SELECT org_id, capacity FROM hub.memberships WHERE user_id = ?", [uid]))
+        return Principal(user_id=uid, name=name, sysadmin=bool(sysadmin), orgs=orgs)

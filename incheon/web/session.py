@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from incheon.hub.auth import Principal
 from incheon.hub.hub import Hub
 
@@ -30,17 +27,8 @@ MAX_AGE = 8 * 3600
 KEY_HASH_CHARS = 16
 
 
-class WebSettings(BaseSettings):
-    """Portal settings not (yet) in `incheon.settings.Settings`."""
-
-    model_config = SettingsConfigDict(env_prefix="INCHEON_", extra="ignore")
-
-    secret_key: str = Field("", description="Signs session cookies; empty = random per data directory.")
-
-
-def load_secret(data_dir: Path) -> bytes:
-    """`INCHEON_SECRET_KEY`, else `data_dir/secret` (created with 0600 on first use)."""
-    configured = WebSettings().secret_key
+def load_secret(data_dir: Path, configured: str = "") -> bytes:
+    """`INCHEON_SECRET_KEY` (Settings.secret_key), else `data_dir/secret` (created with 0600 on first use)."""
     if configured:
         return configured.encode("utf-8")
     path = data_dir / "secret"
@@ -132,23 +120,7 @@ def key_hash(api_key: str) -> str:
 
 
 def principal_for_session(hub: Hub, session: Session) -> Principal | None:
-    """The logged-in user's rights, re-read on each request (so revoked keys and changed memberships count).
-
-    The hub has no 'principal for a user' call (only for a key); this reads the same tables
-    `Auth.principal_for_key` reads."""
+    """The logged-in user's rights, re-read on each request (so revoked keys and changed memberships count)."""
     if not session.user_id or not session.key_hash:
         return None
-    rows = hub.store.query(
-        "SELECT u.name, u.sysadmin, k.hash FROM hub.api_keys k JOIN hub.users u ON u.id = k.user_id "
-        "WHERE u.id = ? AND NOT k.revoked AND u.state = 'active'",
-        [session.user_id],
-    )
-    for name, sysadmin, full_hash in rows:
-        if hmac.compare_digest(full_hash[:KEY_HASH_CHARS], session.key_hash):
-            orgs = dict(
-                hub.store.query(
-                    "SELECT org_id, capacity FROM hub.memberships WHERE user_id = ?", [session.user_id]
-                )
-            )
-            return Principal(user_id=session.user_id, name=name, sysadmin=bool(sysadmin), orgs=orgs)
-    return None
+    return hub.auth.principal_for_key_hash(session.user_id, session.key_hash)

@@ -74,7 +74,7 @@ class WebState:
     def __init__(self, hub: Hub, modules: list[Any]) -> None:
         self.hub = hub
         self.modules = modules
-        self.signer = Signer(load_secret(hub.settings.data_dir))
+        self.signer = Signer(load_secret(hub.settings.data_dir, hub.settings.secret_key))
 
     @cached_property
     def template_dirs(self) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from incheon.settings import Settings
 from incheon.web import charts, maps
 from incheon.web.pages import build_fq
 from incheon.web.session import MAX_AGE, Session, Signer, key_hash, load_secret
@@ -103,7 +104,7 @@ def test_session_signing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     old = Session(user_id="u1", issued=time.time() - MAX_AGE - 5)
     assert not signer.loads(signer.dumps(old)).logged_in
     monkeypatch.setenv("INCHEON_SECRET_KEY", "configured-secret")
-    assert load_secret(tmp_path) == b"configured-secret"
+    assert load_secret(tmp_path, Settings().secret_key) == b"configured-secret"
 
 
 def test_facet_filters() -> None:
