@@ -19,8 +19,8 @@ import shapely
 from incheon.dcat import vocab
 from incheon.dcat.vocab import Format
 from incheon.hub.geo import DISTRICT_NAMES_EN, base_layers
+from incheon.hub.geojson import locate
 from incheon.hub.vocab import FREQUENCIES, LICENSES, THEMES
-from incheon.ogcapi.geojson import locate
 
 CONTEXT: dict[str, str] = {
     "dcat": "http://www.w3.org/ns/dcat#",

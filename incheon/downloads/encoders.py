@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from incheon.ogcapi.geojson import Location, json_value, parse_geometry, point, utmk_points
+from incheon.hub.geojson import Location, json_value, parse_geometry, point, utmk_points
 
 #: `?encoding=` values for CSV → Python codec. CP949 (Windows' Korean code page, a superset of EUC-KR) is
 #: what Excel before 2016 expects; characters it cannot encode become '?'.

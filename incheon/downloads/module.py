@@ -22,8 +22,8 @@ from incheon.downloads.encoders import (
     json_chunks,
 )
 from incheon.errors import BadRequest, NotFound, not_found
+from incheon.hub.geojson import locate
 from incheon.hub.hub import Hub
-from incheon.ogcapi.geojson import locate
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",

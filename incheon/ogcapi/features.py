@@ -32,9 +32,9 @@ import shapely
 from incheon.errors import NotFound
 from incheon.hub.datastore import CountCache
 from incheon.hub.geo import DISTRICT_NAMES_EN, base_layers
+from incheon.hub.geojson import Location, json_value, locate, parse_geometry, utmk_points
 from incheon.hub.hub import Hub
 from incheon.hub.storage.base import quote_ident
-from incheon.ogcapi.geojson import Location, json_value, locate, parse_geometry, utmk_points
 
 DISTRICTS = "districts"
 INDEX_MAX_ROWS = 1_000_000

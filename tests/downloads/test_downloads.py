@@ -24,8 +24,8 @@ from incheon.downloads.encoders import (
     json_chunks,
 )
 from incheon.hub.auth import Principal
+from incheon.hub.geojson import locate
 from incheon.hub.hub import Hub
-from incheon.ogcapi.geojson import locate
 
 ADMIN = Principal(user_id="t", name="t", sysadmin=True)
 

@@ -6,8 +6,8 @@ OGC API – Features). Locations:
   `geometry` (the base-layer tables);
 * `points` — WGS84 longitude/latitude columns: roles `lon`/`lat`, else the derived `_lon`/`_lat` that ingest
   adds for UTM-K coordinates;
-* `xy` — UTM-K (EPSG:5179) `x`/`y` columns without derived `_lon`/`_lat` (ingest skips the derivation
-  when a district or dong code already locates the rows): readers transform them to WGS84 themselves.
+* `xy` — UTM-K (EPSG:5179) `x`/`y` columns without derived `_lon`/`_lat` (versions ingested before ingest
+  derived them alongside a code column): readers transform them to WGS84 themselves.
 
 A geometry column wins over points: a GeoJSON upload mixing points and polygons has lon/lat for its
 points only.
