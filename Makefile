@@ -39,6 +39,7 @@ bench: venv
 	$(BIN)/python bench/bench_package_search.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_datastore.py
+	$(BIN)/python bench/bench_pages.py
 
 clean:
 	rm -rf $(VENV) $(DATA) bench/_work

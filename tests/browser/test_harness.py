@@ -4,6 +4,7 @@ catches and aborts a request to another host, and axe-core is installed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 
@@ -11,7 +12,7 @@ from tests.browser.conftest import AXE_JS, CHROMIUM, Live, OffMachine
 
 
 def test_chromium_and_axe_are_installed() -> None:
-    assert CHROMIUM and AXE_JS.exists()
+    assert Path(CHROMIUM).is_file() and AXE_JS.is_file()
 
 
 def test_guard_aborts_and_records_foreign_requests(browser: Browser) -> None:
