@@ -93,7 +93,8 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     if not math.isfinite(lo) or not math.isfinite(hi):
         return [0.0, 1.0]
     if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):
-        hi = lo + (abs(lo) or 1)
+        # A flat range: widen it by its own size, or by 1 when that is zero or vanishingly small.
+        hi = lo + (abs(lo) if abs(lo) >= 1e-12 else 1.0)
     raw = (hi - lo) / count
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)

@@ -142,7 +142,7 @@ def test_publish_search_and_a_second_version(api: Api, dataset: dict[str, Any], 
     ("content", "where"),
     [
         (V1.replace('"600,000"', "많음"), {"row": 2, "line": 3, "column": "인구", "value": "많음"}),
-        (V1 + "중구,1\n", {"row": 5}),
+        (V1 + "중구,1\n", {"line": 5, "row": 4}),
         (V1.replace("2024.01.31\n서구", "31/01/2024\n서구"), {"column": "기준일"}),
     ],
     ids=["type-error", "ragged", "bad-date"],

@@ -142,5 +142,6 @@ def test_ragged_row_is_refused_with_its_line(
     assert re.search(r"(^|\D)4(\D|$)", message), message  # names line 4
     rows = _error_rows(page)
     assert len(rows) == 1 and "28177,다,3,넘침" in rows[0]
+    assert rows[0][:2] == ["3", "4"]  # data row 3, file line 4
     expect(page.locator("#publish-button")).to_have_count(0)
     assert live.hub.catalog.dataset(name)["resources"] == []

@@ -329,7 +329,7 @@ def test_too_few_columns_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as err:
         ingest(tmp_path, "a,b,c\n1,2,3\n4,5\n6,7,8\n")
     first = err.value.details["errors"][0]
-    assert first["row"] == 3
+    assert (first["line"], first["row"]) == (3, 2)  # file line 3 = data row 2
     assert first["error"] == "MISSING COLUMNS"
     assert err.value.message_en.startswith("Line 3:")
     assert "3번째 줄" in err.value.message_ko
@@ -339,7 +339,7 @@ def test_too_many_columns_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as err:
         ingest(tmp_path, "a,b,c\n1,2,3\n4,5,6\n7,8,9,10\n11,12,13,14\n")
     d = err.value.details
-    assert [e["row"] for e in d["errors"]] == [4, 5]
+    assert [(e["line"], e["row"]) for e in d["errors"]] == [(4, 3), (5, 4)]
     assert d["error_count"] == 2
     assert d["errors"][0]["error"] == "TOO MANY COLUMNS"
     assert d["errors"][0]["text"] == "7,8,9,10"
@@ -348,7 +348,7 @@ def test_too_many_columns_names_the_line(tmp_path: Path) -> None:
 def test_ragged_cp949_file_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as err:
         ingest(tmp_path, "군구,인구\n부평구,1\n서구\n".encode("cp949"))
-    assert err.value.details["errors"][0]["row"] == 3
+    assert err.value.details["errors"][0]["line"] == 3
 
 
 @pytest.mark.parametrize("header", ["a,b,a", "a,b,A", "인구, 인구"])

@@ -194,14 +194,15 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
         return
     total = con.execute("SELECT count(*) FROM rej").fetchone()[0]
     errors = [
-        {"row": int(line), "column": col, "error": etype, "text": (text or "")[:200]}
+        # The reader counts file lines (the header is line 1); data row = line - 1, as for type errors.
+        {"row": int(line) - 1, "line": int(line), "column": col, "error": etype, "text": (text or "")[:200]}
         for line, _, col, etype, text in rejects
     ]
     first = errors[0]
     raise IngestError(
-        f"{first['row']}번째 줄: {_REJECT_KO.get(first['error'], first['error'])} "
+        f"{first['line']}번째 줄: {_REJECT_KO.get(first['error'], first['error'])} "
         f"(머리글 열 {len(names)}개). 이런 줄이 {total}개 있습니다.",
-        f"Line {first['row']}: {first['error'].lower()} (header has {len(names)} columns). "
+        f"Line {first['line']}: {first['error'].lower()} (header has {len(names)} columns). "
         f"{total} such line(s).",
         errors=errors,
         error_count=int(total),
