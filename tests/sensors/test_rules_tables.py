@@ -42,11 +42,20 @@ def test_fine_dust_figures(rules: RuleSet) -> None:
 @pytest.mark.parametrize(
     ("grading", "value", "code"),
     [
-        ("pm10_grade", 0, "good"), ("pm10_grade", 30, "good"), ("pm10_grade", 31, "moderate"),
-        ("pm10_grade", 80, "moderate"), ("pm10_grade", 81, "bad"), ("pm10_grade", 150, "bad"),
-        ("pm10_grade", 151, "very_bad"), ("pm25_grade", 15, "good"), ("pm25_grade", 16, "moderate"),
-        ("pm25_grade", 35, "moderate"), ("pm25_grade", 36, "bad"), ("pm25_grade", 75, "bad"),
-        ("pm25_grade", 76, "very_bad"), ("pm10_grade", 30.5, "moderate"),
+        ("pm10_grade", 0, "good"),
+        ("pm10_grade", 30, "good"),
+        ("pm10_grade", 31, "moderate"),
+        ("pm10_grade", 80, "moderate"),
+        ("pm10_grade", 81, "bad"),
+        ("pm10_grade", 150, "bad"),
+        ("pm10_grade", 151, "very_bad"),
+        ("pm25_grade", 15, "good"),
+        ("pm25_grade", 16, "moderate"),
+        ("pm25_grade", 35, "moderate"),
+        ("pm25_grade", 36, "bad"),
+        ("pm25_grade", 75, "bad"),
+        ("pm25_grade", 76, "very_bad"),
+        ("pm10_grade", 30.5, "moderate"),
     ],
 )
 def test_dust_grade_boundaries(rules: RuleSet, grading: str, value: float, code: str) -> None:
@@ -55,17 +64,24 @@ def test_dust_grade_boundaries(rules: RuleSet, grading: str, value: float, code:
 
 def test_grade_names_korean_english(rules: RuleSet) -> None:
     assert [(b.ko, b.en) for b in rules.grading("pm25_grade").bands] == [
-        ("좋음", "Good"), ("보통", "Moderate"), ("나쁨", "Bad"), ("매우나쁨", "Very bad"),
+        ("좋음", "Good"),
+        ("보통", "Moderate"),
+        ("나쁨", "Bad"),
+        ("매우나쁨", "Very bad"),
     ]
 
 
 @pytest.mark.parametrize(
     ("rule_id", "limit"),
     [
-        ("complex_odour_stack_industrial", 1000), ("complex_odour_stack_other", 500),
-        ("complex_odour_boundary_industrial", 20), ("complex_odour_boundary_other", 15),
-        ("h2s_boundary_industrial", 0.06), ("h2s_boundary_other", 0.02),
-        ("nh3_boundary_industrial", 2), ("nh3_boundary_other", 1),
+        ("complex_odour_stack_industrial", 1000),
+        ("complex_odour_stack_other", 500),
+        ("complex_odour_boundary_industrial", 20),
+        ("complex_odour_boundary_other", 15),
+        ("h2s_boundary_industrial", 0.06),
+        ("h2s_boundary_other", 0.02),
+        ("nh3_boundary_industrial", 2),
+        ("nh3_boundary_other", 1),
     ],
 )
 def test_odour_limits(rules: RuleSet, rule_id: str, limit: float) -> None:
@@ -99,7 +115,7 @@ def test_gauge_stages_out_of_order(rules: RuleSet) -> None:
 
 def test_load_sites(tmp_path: Path) -> None:
     p = tmp_path / "gauges.toml"
-    p.write_text('[sites.gauge-01]\nstage_attention_m = 2.0\nstage_caution_m = 3\n', encoding="utf-8")
+    p.write_text("[sites.gauge-01]\nstage_attention_m = 2.0\nstage_caution_m = 3\n", encoding="utf-8")
     assert load_sites(p) == {"gauge-01": {"stage_attention_m": 2.0, "stage_caution_m": 3.0}}
     p.write_text('[sites.gauge-01]\nstage_attention_m = "high"\n', encoding="utf-8")
     with pytest.raises(RuleTableError) as ei:
@@ -108,12 +124,19 @@ def test_load_sites(tmp_path: Path) -> None:
 
 
 BASE = {
-    "table": "t", "version": "1", "effective_from": "2024-01-01", "checked": "checked by hand",
+    "table": "t",
+    "version": "1",
+    "effective_from": "2024-01-01",
+    "checked": "checked by hand",
     "source": {"name": "n", "article": "a", "issuer": "i"},
-    "rules": [{
-        "id": "r", "observed_property": "x", "metrics": [{"name": "value", "kind": "value"}],
-        "levels": [{"code": "a", "ko": "가", "en": "A", "raise": {"value": 1}}],
-    }],
+    "rules": [
+        {
+            "id": "r",
+            "observed_property": "x",
+            "metrics": [{"name": "value", "kind": "value"}],
+            "levels": [{"code": "a", "ko": "가", "en": "A", "raise": {"value": 1}}],
+        }
+    ],
 }
 
 
@@ -173,7 +196,9 @@ def test_administrator_edits_take_effect(tmp_path: Path) -> None:
     """Editing a table (a new version) changes the rule without touching code."""
     text = (DATA_DIR / "heavy_rain.toml").read_text(encoding="utf-8")
     (tmp_path / "heavy_rain.toml").write_text(
-        text.replace('version = "2018.06-1"', 'version = "2027.01-1"').replace("sum_3h = 60,", "sum_3h = 55,"),
+        text.replace('version = "2018.06-1"', 'version = "2027.01-1"').replace(
+            "sum_3h = 60,", "sum_3h = 55,"
+        ),
         encoding="utf-8",
     )
     r = RuleSet.load(tmp_path).rule("heavy_rain")
@@ -183,7 +208,9 @@ def test_administrator_edits_take_effect(tmp_path: Path) -> None:
 def test_duplicate_rule_ids_across_tables(tmp_path: Path) -> None:
     for name in ("a.toml", "b.toml"):
         text = (DATA_DIR / "heavy_rain.toml").read_text(encoding="utf-8")
-        (tmp_path / name).write_text(text.replace('table = "heavy_rain"', f'table = "{name[0]}"'), encoding="utf-8")
+        (tmp_path / name).write_text(
+            text.replace('table = "heavy_rain"', f'table = "{name[0]}"'), encoding="utf-8"
+        )
     with pytest.raises(RuleTableError) as ei:
         RuleSet.load(tmp_path)
     assert ei.value.file == "b.toml" and ei.value.field == "rules[0].id"

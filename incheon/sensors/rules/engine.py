@@ -48,7 +48,20 @@ class Counters:
 class _Track:
     """One threshold rule on one datastream: its state after each buffered observation."""
 
-    __slots__ = ("rule", "states", "base", "key", "sums", "lefts", "sign", "strict", "raise_s", "clear_s", "nlev", "kinds")
+    __slots__ = (
+        "rule",
+        "states",
+        "base",
+        "key",
+        "sums",
+        "lefts",
+        "sign",
+        "strict",
+        "raise_s",
+        "clear_s",
+        "nlev",
+        "kinds",
+    )
 
     def __init__(self, rule: Rule, since: float) -> None:
         self.rule = rule
@@ -258,10 +271,14 @@ class Engine:
         if kind == "open":
             si.silent = True
             si.key = f"{si.rule.id}@{st.id}#{int(at)}"
-            ev = AlertEvent("open", si.key, si.rule.id, si.rule.version, st.id, lv, None, gap, "silence_s", at)
+            ev = AlertEvent(
+                "open", si.key, si.rule.id, si.rule.version, st.id, lv, None, gap, "silence_s", at
+            )
         else:
             si.silent = False
-            ev = AlertEvent("clear", si.key or "", si.rule.id, si.rule.version, st.id, None, lv, gap, "silence_s", at)
+            ev = AlertEvent(
+                "clear", si.key or "", si.rule.id, si.rule.version, st.id, None, lv, gap, "silence_s", at
+            )
             si.key = None
         return ev
 
@@ -349,7 +366,9 @@ class Engine:
         if new_level != old_level:
             events.append(self._level_event(st, tr, old_level, new_level, times[-1], ms))
 
-    def _level_event(self, st: _Stream, tr: _Track, old: int, new: int, t: float, ms: list[float]) -> AlertEvent:
+    def _level_event(
+        self, st: _Stream, tr: _Track, old: int, new: int, t: float, ms: list[float]
+    ) -> AlertEvent:
         rule = tr.rule
         levels = rule.levels
         if old == 0:

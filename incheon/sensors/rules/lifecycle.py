@@ -15,9 +15,26 @@ from incheon.errors import Conflict, NotFound
 from .model import AlertEvent, Level
 
 STATES = ("open", "acknowledged", "in_progress", "resolved", "closed")
-STATE_KO = {"open": "발생", "acknowledged": "확인", "in_progress": "조치 중", "resolved": "해결", "closed": "종료"}
-STATE_EN = {"open": "open", "acknowledged": "acknowledged", "in_progress": "in progress", "resolved": "resolved", "closed": "closed"}
-NEXT = {"open": "acknowledged", "acknowledged": "in_progress", "in_progress": "resolved", "resolved": "closed"}
+STATE_KO = {
+    "open": "발생",
+    "acknowledged": "확인",
+    "in_progress": "조치 중",
+    "resolved": "해결",
+    "closed": "종료",
+}
+STATE_EN = {
+    "open": "open",
+    "acknowledged": "acknowledged",
+    "in_progress": "in progress",
+    "resolved": "resolved",
+    "closed": "closed",
+}
+NEXT = {
+    "open": "acknowledged",
+    "acknowledged": "in_progress",
+    "in_progress": "resolved",
+    "resolved": "closed",
+}
 
 
 class InvalidTransition(Conflict):

@@ -98,7 +98,7 @@ class RuleSpec:
             for t, r, m in zip(crow, rr, self.metrics, strict=True):
                 c = resolve(t, f"{lv}.clear.{m.name}")
                 if c is None and r is not None:
-                    c = r - sign * margin if margin else r
+                    c = round(r - sign * margin, 9) if margin else r
                 if c is not None and r is not None and sign * c > sign * r:
                     raise RuleTableError(
                         self.file,
@@ -256,7 +256,10 @@ def _threshold(v: Any, file: str, fld: str) -> Threshold:
     if isinstance(v, str):
         if not v.startswith(SITE_PREFIX) or len(v) == len(SITE_PREFIX):
             raise RuleTableError(
-                file, fld, f"숫자 또는 'site:<매개변수>'여야 합니다: {v!r}", f"must be a number or 'site:<param>': {v!r}"
+                file,
+                fld,
+                f"숫자 또는 'site:<매개변수>'여야 합니다: {v!r}",
+                f"must be a number or 'site:<param>': {v!r}",
             )
         return v
     return _number(v, file, fld)
@@ -280,9 +283,13 @@ def parse_table(data: dict[str, Any], file: str) -> Table:
         try:
             eff = date.fromisoformat(eff)
         except ValueError as exc:
-            raise RuleTableError(file, "effective_from", "날짜(YYYY-MM-DD)여야 합니다", "must be a date (YYYY-MM-DD)") from exc
+            raise RuleTableError(
+                file, "effective_from", "날짜(YYYY-MM-DD)여야 합니다", "must be a date (YYYY-MM-DD)"
+            ) from exc
     if not isinstance(eff, date):
-        raise RuleTableError(file, "effective_from", "날짜(YYYY-MM-DD)여야 합니다", "must be a date (YYYY-MM-DD)")
+        raise RuleTableError(
+            file, "effective_from", "날짜(YYYY-MM-DD)여야 합니다", "must be a date (YYYY-MM-DD)"
+        )
     source = data.get("source")
     if not isinstance(source, dict):
         raise _err_missing(file, "source")
@@ -290,7 +297,9 @@ def parse_table(data: dict[str, Any], file: str) -> Table:
     src["url"] = _str(source, "url", file, "source.", default="")
     checked = _str(data, "checked", file, "").strip()
     if not checked:
-        raise RuleTableError(file, "checked", "무엇을 어떻게 확인했는지 적어야 합니다", "say what was checked and how")
+        raise RuleTableError(
+            file, "checked", "무엇을 어떻게 확인했는지 적어야 합니다", "say what was checked and how"
+        )
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         raise RuleTableError(file, "rules", "[[rules]] 배열이어야 합니다", "must be an array of [[rules]]")
@@ -298,8 +307,12 @@ def parse_table(data: dict[str, Any], file: str) -> Table:
     ids = [s.id for s in specs]
     for i, rid in enumerate(ids):
         if rid in ids[:i]:
-            raise RuleTableError(file, f"rules[{i}].id", f"중복된 규칙 id: {rid}", f"duplicate rule id: {rid}")
-    grades = tuple(_parse_grading(g, file, f"grades[{i}]", table, version) for i, g in enumerate(data.get("grades", [])))
+            raise RuleTableError(
+                file, f"rules[{i}].id", f"중복된 규칙 id: {rid}", f"duplicate rule id: {rid}"
+            )
+    grades = tuple(
+        _parse_grading(g, file, f"grades[{i}]", table, version) for i, g in enumerate(data.get("grades", []))
+    )
     if not specs and not grades:
         raise RuleTableError(file, "rules", "규칙이나 등급이 하나도 없습니다", "no rules and no grades")
     return Table(
@@ -323,7 +336,9 @@ def _parse_rule(r: Any, file: str, path: str, table: str, version: str) -> RuleS
     rid = _str(r, "id", file, p)
     kind = _str(r, "kind", file, p, default="threshold")
     if kind not in RULE_KINDS:
-        raise RuleTableError(file, f"{p}kind", f"알 수 없는 종류: {kind}", f"unknown kind: {kind} (one of {RULE_KINDS})")
+        raise RuleTableError(
+            file, f"{p}kind", f"알 수 없는 종류: {kind}", f"unknown kind: {kind} (one of {RULE_KINDS})"
+        )
     op = _str(r, "op", file, p, default="ge")
     if op not in OPS:
         raise RuleTableError(file, f"{p}op", f"알 수 없는 비교: {op}", f"unknown op: {op} (one of {OPS})")
@@ -338,10 +353,17 @@ def _parse_rule(r: Any, file: str, path: str, table: str, version: str) -> RuleS
                 raise RuleTableError(file, mp[:-1], "표여야 합니다", "must be a table")
             mk = _str(m, "kind", file, mp)
             if mk not in METRIC_KINDS:
-                raise RuleTableError(file, f"{mp}kind", f"알 수 없는 지표: {mk}", f"unknown metric kind: {mk} (one of {METRIC_KINDS})")
+                raise RuleTableError(
+                    file,
+                    f"{mp}kind",
+                    f"알 수 없는 지표: {mk}",
+                    f"unknown metric kind: {mk} (one of {METRIC_KINDS})",
+                )
             w = _minutes(m, "window_minutes", file, mp)
             if mk != "value" and w <= 0:
-                raise RuleTableError(file, f"{mp}window_minutes", "창(분)이 필요합니다", "a window in minutes is required")
+                raise RuleTableError(
+                    file, f"{mp}window_minutes", "창(분)이 필요합니다", "a window in minutes is required"
+                )
             metrics.append(Metric(_str(m, "name", file, mp), mk, w))
     names = [m.name for m in metrics]
     raw_levels = r.get("levels")
@@ -354,7 +376,9 @@ def _parse_rule(r: Any, file: str, path: str, table: str, version: str) -> RuleS
         lp = f"{p}levels[{j}]."
         if not isinstance(lv, dict):
             raise RuleTableError(file, lp[:-1], "표여야 합니다", "must be a table")
-        levels.append(Level(j + 1, _str(lv, "code", file, lp), _str(lv, "ko", file, lp), _str(lv, "en", file, lp)))
+        levels.append(
+            Level(j + 1, _str(lv, "code", file, lp), _str(lv, "ko", file, lp), _str(lv, "en", file, lp))
+        )
         if kind == "silence":
             raise_rows.append(())
             clear_rows.append(())
@@ -368,19 +392,28 @@ def _parse_rule(r: Any, file: str, path: str, table: str, version: str) -> RuleS
         for part, d in (("raise", rz), ("clear", cl)):
             for k in d:
                 if k not in names:
-                    raise RuleTableError(file, f"{lp}{part}.{k}", f"정의되지 않은 지표: {k}", f"unknown metric: {k} (metrics: {names})")
+                    raise RuleTableError(
+                        file,
+                        f"{lp}{part}.{k}",
+                        f"정의되지 않은 지표: {k}",
+                        f"unknown metric: {k} (metrics: {names})",
+                    )
         raise_rows.append(tuple(_threshold(rz.get(n), file, f"{lp}raise.{n}") for n in names))
         clear_rows.append(tuple(_threshold(cl.get(n), file, f"{lp}clear.{n}") for n in names))
     codes = [lv.code for lv in levels]
     for j, c in enumerate(codes):
         if c in codes[:j]:
-            raise RuleTableError(file, f"{p}levels[{j}].code", f"중복된 단계 코드: {c}", f"duplicate level code: {c}")
+            raise RuleTableError(
+                file, f"{p}levels[{j}].code", f"중복된 단계 코드: {c}", f"duplicate level code: {c}"
+            )
     silence_s = _minutes(r, "silence_minutes", file, p)
     if kind == "silence":
         if silence_s <= 0:
             raise _err_missing(file, f"{p}silence_minutes")
         if len(levels) != 1:
-            raise RuleTableError(file, f"{p}levels", "무응답 규칙은 단계가 하나입니다", "a silence rule has exactly one level")
+            raise RuleTableError(
+                file, f"{p}levels", "무응답 규칙은 단계가 하나입니다", "a silence rule has exactly one level"
+            )
     margin = _threshold(r.get("clear_margin"), file, f"{p}clear_margin")
     mdef = r.get("clear_margin_default")
     return RuleSpec(
@@ -423,13 +456,20 @@ def _parse_grading(g: Any, file: str, path: str, table: str, version: str) -> Gr
         mx = b.get("max")
         last = i == len(raw) - 1
         if last and mx is not None:
-            raise RuleTableError(file, f"{bp}max", "마지막 구간에는 상한이 없어야 합니다", "the last band has no max")
+            raise RuleTableError(
+                file, f"{bp}max", "마지막 구간에는 상한이 없어야 합니다", "the last band has no max"
+            )
         if not last:
             if mx is None:
                 raise _err_missing(file, f"{bp}max")
             mx = _number(mx, file, f"{bp}max")
             if prev is not None and mx <= prev:
-                raise RuleTableError(file, f"{bp}max", f"상한은 증가해야 합니다 ({prev} → {mx})", f"max must increase ({prev} → {mx})")
+                raise RuleTableError(
+                    file,
+                    f"{bp}max",
+                    f"상한은 증가해야 합니다 ({prev} → {mx})",
+                    f"max must increase ({prev} → {mx})",
+                )
             prev = mx
         bands.append(Band(_str(b, "code", file, bp), _str(b, "ko", file, bp), _str(b, "en", file, bp), mx))
     return Grading(
