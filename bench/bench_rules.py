@@ -21,7 +21,9 @@ GAUGE = {"stage_attention_m": 2.0, "stage_caution_m": 3.1, "stage_alert_m": 3.8,
 
 
 def workload(n: int, streams: int, seed: int = 7) -> list[tuple[str, float, float]]:
+    """Random walks: stages drifting through 관심/주의, rain in showers, PM10 wandering around 80–200."""
     rnd = random.Random(seed)
+    state = [2.8 if s % 3 == 0 else 0.0 if s % 3 == 1 else 90.0 for s in range(streams)]
     out: list[tuple[str, float, float]] = []
     minute = 0
     while len(out) < n:
@@ -29,11 +31,13 @@ def workload(n: int, streams: int, seed: int = 7) -> list[tuple[str, float, floa
         for s in range(streams):
             kind = s % 3
             if kind == 0:
-                v = 2.5 + 1.5 * rnd.random()  # stage around 관심/주의
+                state[s] = min(6.0, max(0.5, state[s] + rnd.gauss(0, 0.01)))
             elif kind == 1:
-                v = rnd.choice((0.0, 0.0, 0.2, 0.5, 1.0))  # mm per minute
+                showering = state[s] > 0 if rnd.random() < 0.98 else state[s] == 0
+                state[s] = rnd.choice((0.2, 0.5, 1.0)) if showering else 0.0
             else:
-                v = float(rnd.randint(20, 200))  # PM10
+                state[s] = min(400.0, max(5.0, state[s] + rnd.gauss(0, 3)))
+            v = round(state[s], 3)
             tt = t - 60 * rnd.randint(1, 5) if rnd.random() < 0.01 else t
             out.append((f"ds{s}", tt, v))
             if rnd.random() < 0.005:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any
 
 from .model import AlertEvent, Level, Rule
@@ -209,7 +210,7 @@ class Engine:
         if st is None:
             return []
         c = st.counters
-        if value != value or value in (float("inf"), float("-inf")):
+        if not isfinite(value):
             c.rejected += 1
             return []
         times = st.times
@@ -418,8 +419,14 @@ class Engine:
         # compact the shared buffer when half of it is dead (amortised O(1) per observation)
         if h > 256 and h * 2 > n:
             del times[:h]
-            del st.values[:h]
+            values = st.values
+            del values[:h]
             for tr in st.tracks:
                 del tr.states[:h]
                 tr.lefts = [max(0, x - h) for x in tr.lefts]
+                # re-add the window sums exactly now and then, so running-sum rounding cannot build up
+                tr.sums = [
+                    sum(values[x:]) if m.kind == "sum" else 0.0
+                    for x, m in zip(tr.lefts, tr.rule.metrics, strict=True)
+                ]
             st.head = 0
