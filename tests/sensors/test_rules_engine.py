@@ -436,3 +436,16 @@ def test_windows_match_a_naive_evaluation(obs: list[tuple[int, float]], seed, wh
         e.observe("ds", t, v)
     got = e.level("ds", rule.id)
     assert (got.index if got else 0) == reference_level(rule, list(uniq.items()))
+
+
+def test_levels_snapshot_and_unbind() -> None:
+    e = Engine()
+    e.bind("g", [RULES.rule("river_stage", "g", GAUGE), RULES.rule("silence_10min")], since=T0)
+    e.observe("g", T0, 3.9)
+    e.tick(T0 + 11 * M)
+    assert {k: v.ko for k, v in e.levels("g").items()} == {
+        "river_stage": "경계",
+        "silence_10min": "수신 중단",
+    }
+    e.unbind("g")
+    assert e.observe("g", T0 + 12 * M, 1.0) == [] and e.tick(T0 + 30 * M) == []

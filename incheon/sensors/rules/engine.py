@@ -178,6 +178,20 @@ class Engine:
         horizon = max([r.horizon_s for r in rules if r.kind == "threshold"] or [0.0])
         self._streams[datastream_id] = _Stream(datastream_id, tracks, silences, late, horizon, since)
 
+    def unbind(self, datastream_id: Any) -> None:
+        self._streams.pop(datastream_id, None)
+
+    def levels(self, datastream_id: Any) -> dict[str, Level | None]:
+        """Current level of every rule bound to a datastream (for colouring a sensor on the map)."""
+        st = self._streams[datastream_id]
+        out: dict[str, Level | None] = {}
+        for tr in st.tracks:
+            k = tr.level()
+            out[tr.rule.id] = tr.rule.levels[k - 1] if k else None
+        for si in st.silences:
+            out[si.rule.id] = si.rule.levels[0] if si.silent else None
+        return out
+
     def counters(self, datastream_id: Any) -> Counters:
         return self._streams[datastream_id].counters
 
