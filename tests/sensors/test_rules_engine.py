@@ -449,3 +449,47 @@ def test_levels_snapshot_and_unbind() -> None:
     }
     e.unbind("g")
     assert e.observe("g", T0 + 12 * M, 1.0) == [] and e.tick(T0 + 30 * M) == []
+
+
+def test_falling_values_rule_with_hysteresis() -> None:
+    """op = "lt": an alert when a value falls (e.g. residual chlorine in the water network, task 3-1-6)."""
+    from incheon.sensors.rules import parse_table
+
+    table = parse_table(
+        {
+            "table": "water",
+            "version": "test",
+            "effective_from": "2026-12-02",
+            "checked": "a test table, not a legal figure",
+            "source": {"name": "test", "article": "-", "issuer": "-"},
+            "rules": [
+                {
+                    "id": "chlorine_low",
+                    "observed_property": "residual_chlorine",
+                    "metrics": [{"name": "value", "kind": "value"}],
+                    "op": "lt",
+                    "levels": [
+                        {
+                            "code": "low",
+                            "ko": "낮음",
+                            "en": "Low",
+                            "raise": {"value": 0.1},
+                            "clear": {"value": 0.15},
+                        },
+                        {"code": "very_low", "ko": "매우 낮음", "en": "Very low", "raise": {"value": 0.05}},
+                    ],
+                }
+            ],
+        },
+        "water.toml",
+    )
+    e = engine(table.rules[0].bind())
+    got = []
+    for i, v in enumerate([0.2, 0.1, 0.099, 0.12, 0.04, 0.06, 0.149, 0.15]):
+        got += [(v, ev.kind, ev.level.code if ev.level else None) for ev in e.observe("ds", T0 + i * M, v)]
+    assert got == [
+        (0.099, "open", "low"),
+        (0.04, "raise", "very_low"),
+        (0.06, "lower", "low"),
+        (0.15, "clear", None),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incheon.errors import Conflict, NotFound
+from incheon.errors import BadRequest, Conflict, NotFound
 from incheon.sensors.rules import AlertBook, Engine, InvalidTransition, RuleSet
 
 T0 = 1_780_000_000.0
@@ -70,8 +70,9 @@ def test_transition_needs_a_person() -> None:
     book = AlertBook()
     (ev,) = river_events([2.5])
     book.apply(ev)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(BadRequest) as ei:
         book.transition(ev.key, "acknowledged", "", T0)
+    assert "누가" in ei.value.message_ko and book.alerts[ev.key].state == "open"
 
 
 def test_unknown_alert() -> None:

@@ -214,3 +214,14 @@ def test_duplicate_rule_ids_across_tables(tmp_path: Path) -> None:
     with pytest.raises(RuleTableError) as ei:
         RuleSet.load(tmp_path)
     assert ei.value.file == "b.toml" and ei.value.field == "rules[0].id"
+
+
+def test_site_params_listed(rules: RuleSet) -> None:
+    assert rules.spec("river_stage").site_params == [
+        "clear_margin_m",
+        "stage_alert_m",
+        "stage_attention_m",
+        "stage_caution_m",
+        "stage_severe_m",
+    ]
+    assert rules.spec("heavy_rain").site_params == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from incheon.errors import Conflict, NotFound
+from incheon.errors import BadRequest, Conflict, NotFound
 
 from .model import AlertEvent, Level
 
@@ -77,7 +77,10 @@ class Alert:
 
     def transition(self, target: str, by: str, at: float, note: str = "") -> Transition:
         if not by:
-            raise InvalidTransition(self.key, self.state, target)
+            raise BadRequest(
+                f"경보 {self.key}: 누가 처리했는지 적어야 합니다",
+                f"alert {self.key}: say who made the change",
+            )
         if NEXT.get(self.state) != target:
             raise InvalidTransition(self.key, self.state, target)
         tr = Transition(target, by, at, note)

@@ -63,6 +63,8 @@ class RuleSpec:
     def site_params(self) -> list[str]:
         """Names of the site parameters this rule needs."""
         refs = [t for row in self.raise_ + self.clear for t in row if isinstance(t, str)]
+        if isinstance(self.clear_margin, str):
+            refs.append(self.clear_margin)  # optional when clear_margin_default is set
         return sorted({r[len(SITE_PREFIX) :] for r in refs})
 
     def bind(self, site: str | None = None, params: dict[str, Any] | None = None) -> Rule:
