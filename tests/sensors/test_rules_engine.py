@@ -493,3 +493,24 @@ def test_falling_values_rule_with_hysteresis() -> None:
         (0.06, "lower", "low"),
         (0.15, "clear", None),
     ]
+
+
+def test_sustained_tolerates_timestamp_jitter() -> None:
+    """Hourly means stamped a few seconds off the hour still make two consecutive hours."""
+    e = engine(RULES.rule("pm25_alert"))
+    assert e.observe("ds", T0 + H + 4, 80) == []
+    assert [ev.kind for ev in e.observe("ds", T0 + 2 * H - 3, 80)] == ["open"]
+    e2 = engine(RULES.rule("pm25_alert"))
+    e2.observe("ds", T0 + H, 80)
+    assert e2.observe("ds", T0 + 2.6 * H, 80) == []  # more than 1.5 hours apart: a missing hour
+
+
+def test_continuous_sustain() -> None:
+    """Without a sample period, a condition must hold over the given span of phenomenon time."""
+    rule = replace(RULES.rule("river_stage", "g", GAUGE), sustain_s=10 * M)
+    e = engine(rule)
+    got = []
+    for i, v in enumerate([3.2, 3.2, 1.0, 3.2, 3.3, 3.2]):  # every 5 minutes
+        got += [(i, ev.kind, ev.level.code) for ev in e.observe("ds", T0 + i * 5 * M, v)]
+    # 관심/주의 from i=3 need 10 minutes: reached at i=5 (15 → 25 min); the drop at i=2 broke the first run
+    assert got == [(5, "open", "caution")]

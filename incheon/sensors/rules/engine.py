@@ -31,7 +31,7 @@ from typing import Any
 
 from .model import AlertEvent, Level, Rule
 
-# A rule's state after an observation: (level index, run starts per level for sustained rules, its time).
+# A rule's state after an observation: (level index, runs per level for sustained rules, its time).
 State = tuple[int, tuple[float | None, ...], float]
 _NO_RUNS: tuple[float | None, ...] = ()
 
@@ -92,8 +92,12 @@ class _Track:
         elig = 0
         runs = _NO_RUNS
         if rule.sustain_s:
+            # Sampled data (e.g. hourly means): a run is a count of consecutive samples, a gap of more than
+            # 1.5 samples breaks it, and it lasts count × sample (timestamps may jitter by seconds).
+            # Continuous data: a run is the time since the condition became true.
             prev_runs = prev[1]
-            contiguous = rule.sample_s <= 0 or t - prev[2] <= rule.sample_s * 1.001
+            sample = rule.sample_s
+            contiguous = sample <= 0 or t - prev[2] <= sample * 1.5
             new_runs: list[float | None] = []
             for j in range(self.nlev):
                 cond = False
@@ -103,9 +107,15 @@ class _Track:
                         cond = True
                         break
                 if cond:
-                    start = prev_runs[j] if (prev_runs[j] is not None and contiguous) else t - rule.sample_s
-                    new_runs.append(start)
-                    if t - start >= rule.sustain_s:
+                    run = prev_runs[j] if contiguous else None
+                    if sample > 0:
+                        run = (run or 0.0) + 1.0
+                        held = run * sample
+                    else:
+                        run = t if run is None else run
+                        held = t - run
+                    new_runs.append(run)
+                    if held >= rule.sustain_s:
                         elig = j + 1
                 else:
                     new_runs.append(None)
