@@ -34,7 +34,6 @@ import argparse
 import hashlib
 import json
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,6 +41,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import free_port, pct, run_json, wait_ready
+from common import serve as child_serve
 
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "_work"
@@ -71,11 +73,6 @@ COLUMNS = [
     ("note", "VARCHAR", None),
     ("_sgg_code", "VARCHAR", "sgg_code_derived"),
 ]
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def sql_list(values: list[str]) -> str:
@@ -227,16 +224,6 @@ def child_publish(parquet: Path, data_dir: Path) -> dict:
     return {"resource_id": res["id"], "rows": int(rows), "seconds": seconds}
 
 
-def child_serve(data_dir: Path, port: int) -> None:
-    import uvicorn
-
-    from incheon.api.app import create_app
-    from incheon.settings import Settings
-
-    settings = Settings(data_dir=data_dir, database_url="", host="127.0.0.1", port=port)
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-
-
 def request_plan(n: int) -> list[tuple[str, int]]:
     """(district, offset) per request: districts cycle, pages spread over 0..4,900."""
     return [(CODES[j % len(CODES)], 100 * ((j * 7) % 50)) for j in range(n)]
@@ -294,35 +281,6 @@ def child_client(ours: int, theirs: int, resource_id: str, n: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- parent
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(port: int, path: str, proc: subprocess.Popen, timeout: float = 180) -> float:
-    import httpx
-
-    t = time.perf_counter()
-    while time.perf_counter() - t < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"server on port {port} exited with {proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5).status_code < 500:
-                return time.perf_counter() - t
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"server on port {port} not ready after {timeout} s")
-
-
-def run_json(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"child {args[:2]} failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def summary(label: str, values: list[float]) -> str:
     return f"{label}: median {statistics.median(values):.1f} ms, p95 {pct(values, 0.95):.1f} ms (n={len(values)})"
 
@@ -366,7 +324,7 @@ def main() -> None:
     )
     data_dir = WORK / "datastore_hub"
     shutil.rmtree(data_dir, ignore_errors=True)
-    pub = run_json(["--child", "publish", "--file", str(parquet), "--data-dir", str(data_dir)])
+    pub = run_json(__file__, ["--child", "publish", "--file", str(parquet), "--data-dir", str(data_dir)])
     print(f"published on the embedded default in {pub['seconds']:.1f} s: resource {pub['resource_id']}")
 
     ours_port, their_port = free_port(), free_port()
@@ -398,6 +356,7 @@ def main() -> None:
         up_theirs = wait_ready(their_port, "/-/versions.json", theirs)
         print(f"servers up: ours in {up_ours:.1f} s (port {ours_port}), Datasette in {up_theirs:.1f} s")
         res = run_json(
+            __file__,
             [
                 "--child",
                 "client",
@@ -409,7 +368,7 @@ def main() -> None:
                 pub["resource_id"],
                 "--requests",
                 str(a.requests),
-            ]
+            ],
         )
     finally:
         for proc in (ours, theirs):

@@ -30,12 +30,14 @@ import csv
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import free_port, pct, run_json, wait_ready
+from common import serve as child_serve
 
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "_work"
@@ -52,11 +54,6 @@ CATEGORIES = [
     "행정복지센터",
     "공원",
 ]
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -235,16 +232,6 @@ def child_publish(csv_path: Path, data_dir: Path) -> dict:
     return {"resource_id": res["id"], "rows": res["rows"], "roles": roles}
 
 
-def child_serve(data_dir: Path, port: int) -> None:
-    import uvicorn
-
-    from incheon.api.app import create_app
-    from incheon.settings import Settings
-
-    settings = Settings(data_dir=data_dir, database_url="", host="127.0.0.1", port=port)
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-
-
 def child_client(endpoints: dict[str, str], queries: dict[str, str], n: int) -> dict:
     import httpx
 
@@ -273,35 +260,6 @@ def child_client(endpoints: dict[str, str], queries: dict[str, str], n: int) -> 
 
 
 # ---------------------------------------------------------------------------------------------- parent
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(port: int, path: str, proc: subprocess.Popen, timeout: float = 120) -> float:
-    import httpx
-
-    t = time.perf_counter()
-    while time.perf_counter() - t < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"server on port {port} exited with {proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5).status_code < 500:
-                return time.perf_counter() - t
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"server on port {port} not ready after {timeout} s")
-
-
-def run_json(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"child {args[:2]} failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--requests", type=int, default=50)
@@ -336,7 +294,7 @@ def main() -> None:
     )
     data_dir = WORK / "ogcapi_hub"
     shutil.rmtree(data_dir, ignore_errors=True)
-    pub = run_json(["--child", "publish", "--file", str(csv_path), "--data-dir", str(data_dir)])
+    pub = run_json(__file__, ["--child", "publish", "--file", str(csv_path), "--data-dir", str(data_dir)])
     assert pub["roles"].get("lon") == "lon" and pub["roles"].get("lat") == "lat", pub["roles"]
     print(f"published on the embedded default: resource {pub['resource_id']} ({pub['rows']:,} rows)")
 
@@ -377,6 +335,7 @@ def main() -> None:
             "small": f"bbox={','.join(map(str, SMALL_BBOX))}&limit=5000&f=json",
         }
         res = run_json(
+            __file__,
             [
                 "--child",
                 "client",
@@ -384,7 +343,7 @@ def main() -> None:
                 str(a.requests),
                 "--plan",
                 json.dumps({"endpoints": endpoints, "queries": queries}),
-            ]
+            ],
         )
     finally:
         for proc in (ours, theirs):

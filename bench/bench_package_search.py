@@ -15,6 +15,8 @@ import random
 import statistics
 import time
 
+from common import pct
+
 from incheon.hub.search import SearchIndex
 
 SEED = 20240607
@@ -125,11 +127,6 @@ def make_queries(rng: random.Random) -> list[str]:
         extra = rng.choice([rng.choice(DISTRICTS), str(rng.randint(2010, 2024)), rng.choice(BASE_QUERIES)])
         queries.append(f"{word} {extra}")
     return queries
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def main() -> None:

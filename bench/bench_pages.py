@@ -38,13 +38,14 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import free_port, pct
 
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "_work" / "pages"
@@ -63,17 +64,6 @@ FACILITIES = [
     "공원",
 ]
 NOTES = ["", "정상 운영", "리모델링 공사 중, 임시 휴관", "주말 운영", "2023년 신규 설치", "민간 위탁"]
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------------------------------------- data
