@@ -203,6 +203,11 @@ def test_administrator_edits_take_effect(tmp_path: Path) -> None:
     )
     r = RuleSet.load(tmp_path).rule("heavy_rain")
     assert r.version == "2027.01-1" and r.raise_[0] == (55, 110)
+    layered = RuleSet.load(overrides=tmp_path)  # shipped tables, the administrator's copy replacing one
+    assert layered.rule("heavy_rain").version == "2027.01-1" and layered.rule("pm10_alert").raise_[0] == (
+        150,
+    )
+    assert layered.tables["heavy_rain"].file == "heavy_rain.toml" and len(layered.tables) == 5
 
 
 def test_duplicate_rule_ids_across_tables(tmp_path: Path) -> None:
@@ -214,6 +219,15 @@ def test_duplicate_rule_ids_across_tables(tmp_path: Path) -> None:
     with pytest.raises(RuleTableError) as ei:
         RuleSet.load(tmp_path)
     assert ei.value.file == "b.toml" and ei.value.field == "rules[0].id"
+
+
+def test_same_table_twice_in_one_directory(tmp_path: Path) -> None:
+    text = (DATA_DIR / "odour.toml").read_text(encoding="utf-8")
+    for name in ("odour.toml", "odour_copy.toml"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(RuleTableError) as ei:
+        RuleSet.load(tmp_path)
+    assert ei.value.file == "odour_copy.toml" and ei.value.field == "table"
 
 
 def test_site_params_listed(rules: RuleSet) -> None:
