@@ -14,6 +14,8 @@ from incheon.sensors.sta.query import missing
 
 OBS = ENTITIES["Observations"]
 LINK_KEYS = ("@iot.selfLink", "@iot.navigationLink")
+OBS_TYPES = ["BIGINT", "BIGINT", "TIMESTAMP", "TIMESTAMP", "TIMESTAMP", "TEXT", "DOUBLE PRECISION", "TEXT", "TEXT",
+             "TIMESTAMP", "TIMESTAMP", "TEXT", "BIGINT"]  # fmt: skip
 
 
 def bad(en: str, ko: str) -> BadRequest:
@@ -283,13 +285,17 @@ class Writer:
                          "parameters", "feature_id"]  # fmt: skip
                 for i, r in enumerate(rows):
                     r["id"] = first + i
-                self.tx.executemany(
-                    f"INSERT INTO {OBS.table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                    [[r.get(n) for n in names] for r in rows],
-                )
+                self.insert_rows(OBS.table, names, [[r.get(n) for n in names] for r in rows], OBS_TYPES)
                 self.widen_datastream(ds_id, rows)
             out += ["error" if s is None else f"{base}/Observations({rows[s]['id']})" for s in slots]
         return out
+
+    def insert_rows(self, table: str, names: list[str], rows: list[list[Any]], types: list[str]) -> None:
+        """Many rows in one statement: a typed array parameter per column, unnested side by side (both back
+        ends zip equal-length unnests); far faster than a statement per row, and still only parameters."""
+        columns = [list(col) for col in zip(*rows, strict=True)]
+        select = ", ".join(f"unnest(CAST(? AS {t}[]))" for t in types)
+        self.tx.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {select}", columns)
 
     # ------------------------------------------------------------------ update
     def patch(self, entity: Entity, ident: int, body: Any) -> None:
