@@ -88,6 +88,11 @@ def test_geo_functions(client: TestClient, network: list[int]) -> None:
     assert names(client.get(f"{STA}/Locations", params={"$filter": near})) == ["대기측정소 송도 위치"]
     r = client.get(f"{STA}/Observations", params={"$filter": f"st_within(FeatureOfInterest/feature, {box})"})
     assert [o["result"] for o in r.json()["value"]] == [1.2, 1.5, 2.1, 2.8]
+    # Things by their Locations (any of them)
+    r = client.get(f"{STA}/Things", params={"$filter": f"st_within(Locations/location, {box})"})
+    assert names(r) == ["수위계 굴포천-1"]
+    r = client.get(f"{STA}/Things", params={"$filter": f"not st_intersects(Locations/location, {box})"})
+    assert names(r) == ["수위계 승기천-2", "대기측정소 송도"]
     # a triangle whose bounding box holds all three points but whose area holds only 송도
     tri = "geography'POLYGON((126.60 37.35, 126.80 37.35, 126.60 37.55, 126.60 37.35))'"
     assert names(client.get(f"{STA}/Locations", params={"$filter": f"st_within(location, {tri})"})) == [

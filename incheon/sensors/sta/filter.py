@@ -430,8 +430,24 @@ class Compiler:
             a, b = b, a
         if a[0] != "path" or b[0] != "lit" or b[1] != "geo":
             raise FilterError(f"{name} takes a location property and a geography'…' literal")
-        lon, lat = self.point_columns(a[1])
         shape = b[2]
+        segments = a[1]
+        rel = self.entity.rel.get(segments[0]) if len(segments) == 2 else None
+        if rel is not None and rel.many and name != "geo.distance":
+            # any related row (a Thing's Locations): EXISTS over the relation
+            target = ENTITIES[rel.target]
+            self.n += 1
+            sub = f"m{self.n}"
+            inner = Compiler(target, sub, self.dialect)
+            inner.n = self.n * 100
+            cond = inner.geo(name, [("path", [segments[1]]), b])
+            if rel.fk:
+                join = f"{sub}.{rel.fk} = {self.alias}.id"
+            else:
+                table, src, tgt = rel.link  # type: ignore[misc]
+                join = f"{sub}.id IN (SELECT {tgt} FROM {table} WHERE {src} = {self.alias}.id)"
+            return Sql(f"EXISTS (SELECT 1 FROM {target.table} {sub} WHERE {join} AND {cond.sql})", cond.params, "bool")
+        lon, lat = self.point_columns(segments)
         if name == "geo.distance":
             x, y = shape["coordinates"] if shape["type"] == "Point" else _centroid(shape)
             return Sql(f"sqrt(power({lon} - ?, 2) + power({lat} - ?, 2))", [x, y], "num")
