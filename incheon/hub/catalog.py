@@ -350,8 +350,25 @@ class Catalog:
             r["id"]: r
             for r in self.store.query_dicts(f"SELECT * FROM hub.datasets WHERE id IN ({marks})", ids)
         }
-        orgs = {o["id"]: o for o in self.organizations()}
-        groups = {g["name"]: g for g in self.groups()}
+        # Only the organisations and themes these datasets name, without the per-organisation and per-theme
+        # dataset counts (counting themes reads every dataset: too much for each search page).
+        org_ids = sorted({r["org_id"] for r in rows.values()})
+        orgs = {
+            o["id"]: self._org_dict(o)
+            for o in self.store.query_dicts(
+                f"SELECT * FROM hub.organizations WHERE id IN ({', '.join('?' for _ in org_ids)})", org_ids
+            )
+        }
+        groups = {
+            g["name"]: {
+                "id": g["id"],
+                "name": g["name"],
+                "title": g["title_ko"],
+                "title_en": g["title_en"],
+                "display_name": g["title_ko"],
+            }
+            for g in self.store.query_dicts("SELECT id, name, title_ko, title_en FROM hub.groups")
+        }
         res_by_ds: dict[str, list] = {}
         for r in self.store.query_dicts(
             f"SELECT r.*, v.row_count, v.size_bytes, v.schema_json, v.quality_json, v.encoding, v.created AS vcreated "
