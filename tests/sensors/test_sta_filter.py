@@ -59,7 +59,7 @@ def test_dialects_for_json_members() -> None:
 ALPHABET = st.sampled_from(
     [
         "result", "name", "phenomenonTime", "Datastream/id", "Datastream/Thing/name", "parameters/x",
-        "FeatureOfInterest/feature", " eq ", " ne ", " gt ", " and ", " or ", "not ", " add ", " div ", " mod ",
+        "FeatureOfInterest/feature", "Datastreams/Observations/result", "Locations/location", " eq ", " ne ", " gt ", " and ", " or ", "not ", " add ", " div ", " mod ",
         "(", ")", ",", "'a'", "''", "'", "1", "-2.5", "1e3", "2026-07-01T00:00:00Z", "null", "true",
         "substringof(", "tolower(", "year(", "geo.distance(", "st_within(", "geography'POINT(1 2)'",
         "geography'POLYGON((0 0, 1 0, 1 1, 0 0))'", "geography'POLYGON((0 0", "/", "$", "é", "\x00",

@@ -72,6 +72,13 @@ def test_filters(client: TestClient, network: list[int]) -> None:
     assert len(names(client.get(f"{STA}/Things", params={"$filter": "properties/depth eq 3"}))) == 3
     assert names(client.get(f"{STA}/ObservedProperties", params={"$filter": "length(name) eq 4"})) == ["PM10"]
     assert names(client.get(f"{STA}/Sensors", params={"$filter": "description eq null"})) == []
+    # many-valued navigation: any related row
+    f = "Datastreams/ObservedProperty/name eq 'PM10'"
+    assert names(client.get(f"{STA}/Things", params={"$filter": f})) == ["대기측정소 송도"]
+    f = "Datastreams/Observations/result gt 2.5 and Locations/name ne 'x'"
+    assert names(client.get(f"{STA}/Things", params={"$filter": f})) == ["수위계 굴포천-1", "대기측정소 송도"]
+    f = "100 lt Datastreams/Observations/result"
+    assert names(client.get(f"{STA}/Things", params={"$filter": f})) == ["대기측정소 송도"]
 
 
 def test_geo_functions(client: TestClient, network: list[int]) -> None:

@@ -35,6 +35,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 COMPARE = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+FLIP = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
 ARITH = {"add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%"}
 FUNCS = {
     "substringof": 2, "contains": 2, "startswith": 2, "endswith": 2, "tolower": 1, "toupper": 1,
@@ -305,12 +306,34 @@ class Compiler:
             return self.call(node[1], node[2])
         raise FilterError("invalid expression")
 
+    def any_related(self, rel: Any, node: Any) -> Sql:
+        """A condition on a many-valued navigation (`Datastreams/ObservedProperty/name eq 'x'` on Things): true
+        when any related row satisfies it."""
+        target = ENTITIES[rel.target]
+        self.n += 1
+        sub = f"m{self.n}"
+        inner = Compiler(target, sub, self.dialect)
+        inner.n = self.n * 100
+        cond = inner.compile(node)
+        if rel.fk:
+            join = f"{sub}.{rel.fk} = {self.alias}.id"
+        else:
+            table, src, tgt = rel.link
+            join = f"{sub}.id IN (SELECT {tgt} FROM {table} WHERE {src} = {self.alias}.id)"
+        return Sql(f"EXISTS (SELECT 1 FROM {target.table} {sub} WHERE {join} AND {cond.sql})", cond.params, "bool")
+
     @staticmethod
     def _want(a: Sql, *types: str) -> None:
         if a.type not in (*types, "any"):
             raise FilterError(f"expected {' or '.join(types)}, found {a.type}")
 
     def op(self, name: str, left: Any, right: Any) -> Sql:
+        if name in COMPARE and right[0] == "path" and left[0] == "lit":
+            left, right, name = right, left, FLIP[name]
+        if name in COMPARE and left[0] == "path" and right[0] == "lit":
+            rel = self.entity.rel.get(left[1][0])
+            if rel is not None and rel.many and len(left[1]) > 1:
+                return self.any_related(rel, ("op", name, ("path", left[1][1:]), right))
         a, b = self.compile(left), self.compile(right)
         if name in ("and", "or"):
             self._want(a, "bool")
@@ -435,18 +458,7 @@ class Compiler:
         rel = self.entity.rel.get(segments[0]) if len(segments) == 2 else None
         if rel is not None and rel.many and name != "geo.distance":
             # any related row (a Thing's Locations): EXISTS over the relation
-            target = ENTITIES[rel.target]
-            self.n += 1
-            sub = f"m{self.n}"
-            inner = Compiler(target, sub, self.dialect)
-            inner.n = self.n * 100
-            cond = inner.geo(name, [("path", [segments[1]]), b])
-            if rel.fk:
-                join = f"{sub}.{rel.fk} = {self.alias}.id"
-            else:
-                table, src, tgt = rel.link  # type: ignore[misc]
-                join = f"{sub}.id IN (SELECT {tgt} FROM {table} WHERE {src} = {self.alias}.id)"
-            return Sql(f"EXISTS (SELECT 1 FROM {target.table} {sub} WHERE {join} AND {cond.sql})", cond.params, "bool")
+            return self.any_related(rel, ("call", name, [("path", [segments[1]]), b]))
         lon, lat = self.point_columns(segments)
         if name == "geo.distance":
             x, y = shape["coordinates"] if shape["type"] == "Point" else _centroid(shape)
