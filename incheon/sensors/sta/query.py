@@ -38,6 +38,7 @@ class Options:
     skip: int = 0
     count: bool = False
     result_format: str | None = None
+    raw: dict[str, str] = field(default_factory=dict)
 
 
 def split_top(text: str, sep: str) -> list[str]:
@@ -66,7 +67,7 @@ def _int(name: str, value: str) -> int:
 
 
 def parse_options(params: dict[str, str], entity: Entity) -> Options:
-    opts = Options()
+    opts = Options(raw=dict(params))
     for key in params:
         if key.startswith("$") and key not in OPTIONS:
             raise bad(f"unknown query option {key}", f"알 수 없는 질의 옵션입니다: {key}")
@@ -282,7 +283,7 @@ class Reader:
         out: dict[str, Any] = {}
         if count is not None:
             out["@iot.count"] = count
-        if more:
+        if more and top > 0:
             nxt = dict(query)
             nxt["$top"] = str(top)
             nxt["$skip"] = str(opts.skip + top)
@@ -346,7 +347,7 @@ class Reader:
             if count is not None:
                 out[f"{name}@iot.count"] = count
             out[name] = [self.render(target, r, sub) for r in rows]
-            if more:
-                q = urlencode({"$top": top, "$skip": sub.skip + top})
+            if more and top > 0:
+                q = urlencode({**sub.raw, "$top": top, "$skip": sub.skip + top})
                 out[f"{name}@iot.nextLink"] = f"{link}/{name}?{q}"
         return out
