@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import duckdb
+import psycopg
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -23,6 +25,12 @@ from incheon.sensors.sta.model import ENTITIES, MIGRATIONS
 from incheon.sensors.sta.write import Writer
 
 log = logging.getLogger(__name__)
+VALUE_ERRORS = (
+    psycopg.errors.DataError,
+    duckdb.ConversionException,
+    duckdb.OutOfRangeException,
+    duckdb.InvalidInputException,
+)
 PREFIX = "/sta/v1.1"
 ANALYZE_AFTER = 10_000  # rows in one CreateObservations request
 CONFORMANCE = [
@@ -59,6 +67,12 @@ class SensorsModule:
             return fn()
         except HubError as exc:
             return sta_error(exc.status, f"{exc.message_ko} / {exc.message_en}")
+        except VALUE_ERRORS:  # a value the database cannot evaluate: division by zero, a failed cast
+            return sta_error(
+                400,
+                "요청의 값을 계산할 수 없습니다 (0으로 나누기, 형 변환 실패 등). / "
+                "A value in the request cannot be evaluated (division by zero, a failed conversion).",
+            )
         except Exception:  # a database error from a filter that cannot be evaluated, or a bug
             ref = uuid.uuid4().hex[:12]
             log.exception("sta error ref=%s", ref)
