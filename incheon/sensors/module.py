@@ -114,6 +114,9 @@ class SensorsModule:
                 return Response(text, media_type="text/plain; charset=utf-8")
             return KoJSON({target.prop: value})
         opts = q.parse_options(params, target.entity)
+        opts.ref = target.ref
+        if target.ident is not None and target.ref:
+            return KoJSON({"@iot.selfLink": f"{reader.base}/{target.entity.set_name}({target.ident})"})
         if target.ident is not None:
             if opts.result_format:
                 raise BadRequest("dataArray는 컬렉션에만 쓸 수 있습니다.", "dataArray applies to collections.")

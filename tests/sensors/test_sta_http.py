@@ -36,6 +36,10 @@ def test_deep_insert_and_navigation(client: TestClient, network: list[int]) -> N
     assert ds["phenomenonTime"] == "2026-07-01T00:00:00Z/2026-07-01T03:00:00Z"
     assert client.get(f"{STA}/Datastreams({network[0]})/Thing/name").json() == {"name": t["name"]}
     assert client.get(f"{STA}/Datastreams({network[0]})/Sensor/name/$value").text == "수위 센서"
+    refs = client.get(f"{STA}/Things({t['@iot.id']})/Datastreams/$ref").json()["value"]
+    assert refs == [{"@iot.selfLink": f"http://testserver{STA}/Datastreams({network[0]})"}]
+    ref = client.get(f"{STA}/Datastreams({network[0]})/Thing/$ref").json()
+    assert ref == {"@iot.selfLink": f"http://testserver{STA}/Things({t['@iot.id']})"}
 
 
 def test_filters(client: TestClient, network: list[int]) -> None:

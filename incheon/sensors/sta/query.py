@@ -39,6 +39,7 @@ class Options:
     count: bool = False
     result_format: str | None = None
     raw: dict[str, str] = field(default_factory=dict)
+    ref: bool = False  # association links only (`…/$ref`)
 
 
 def split_top(text: str, sep: str) -> list[str]:
@@ -172,6 +173,7 @@ class Target:
     conds: list[tuple[str, list[Any]]] = field(default_factory=list)
     prop: str | None = None
     raw_value: bool = False
+    ref: bool = False
     parent: tuple[Entity, int, Rel] | None = None
 
 
@@ -215,6 +217,9 @@ class Reader:
                     target.raw_value = True
                     continue
                 raise NotFound(f"알 수 없는 경로입니다: {seg}", f"Unknown resource: {seg}")
+            if seg == "$ref" and i == len(segments) - 1:
+                target.ref = True
+                continue
             if target.ident is None:
                 raise bad("navigate from a single entity, e.g. Things(1)/Datastreams", "단일 개체에서만 탐색할 수 있습니다.")
             m = _SEGMENT.fullmatch(seg)
@@ -288,7 +293,9 @@ class Reader:
             nxt["$top"] = str(top)
             nxt["$skip"] = str(opts.skip + top)
             out["@iot.nextLink"] = url + "?" + urlencode(nxt)
-        if opts.result_format == "dataArray":
+        if opts.ref:
+            out["value"] = [{"@iot.selfLink": f"{self.base}/{entity.set_name}({r['id']})"} for r in rows]
+        elif opts.result_format == "dataArray":
             out["value"] = self.data_array(rows, opts)
         else:
             out["value"] = [self.render(entity, r, opts) for r in rows]
