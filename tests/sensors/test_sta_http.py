@@ -241,3 +241,31 @@ def test_errors(client: TestClient, admin: dict[str, str], network: list[int]) -
     assert r.json()["result"] == 3.3
     r = client.post(f"{STA}/Things", content=b"{not json", headers={**admin, "content-type": "application/json"})
     assert r.status_code == 400
+
+
+def test_deep_insert_with_two_of_everything(client: TestClient, admin: dict[str, str]) -> None:
+    from tests.sensors.conftest import thing_body
+
+    body = thing_body("하수관로 SW-7", 126.70, 37.47, "관로 수위", "m")
+    body["Locations"].append({**body["Locations"][0], "name": "보조 위치"})
+    second = {**body["Datastreams"][0], "name": "H2S"}
+    second["ObservedProperty"] = {"name": "H2S", "definition": "urn:incheon:h2s", "description": "황화수소"}
+    second["Observations"] = [
+        {"phenomenonTime": "2026-07-01T00:00:00Z", "result": 0.4},
+        {"phenomenonTime": "2026-07-01T00:10:00Z/2026-07-01T00:20:00Z", "result": 0.9, "parameters": {"q": 1}},
+    ]
+    body["Datastreams"].append(second)
+    r = client.post(f"{STA}/Things", json=body, headers=admin)
+    assert r.status_code == 201, r.text
+    tid = r.json()["@iot.id"]
+    assert r.headers["location"].endswith(f"/Things({tid})")
+    assert len(client.get(f"{STA}/Things({tid})/Locations").json()["value"]) == 2
+    hist = client.get(f"{STA}/Things({tid})/HistoricalLocations", params={"$expand": "Locations"}).json()["value"]
+    assert len(hist) == 1 and len(hist[0]["Locations"]) == 2
+    ds = client.get(f"{STA}/Things({tid})/Datastreams", params={"$filter": "name eq 'H2S'"}).json()["value"][0]
+    assert ds["phenomenonTime"] == "2026-07-01T00:00:00Z/2026-07-01T00:20:00Z"
+    obs = client.get(f"{STA}/Datastreams({ds['@iot.id']})/Observations").json()["value"]
+    assert obs[1]["phenomenonTime"] == "2026-07-01T00:10:00Z/2026-07-01T00:20:00Z" and obs[1]["parameters"] == {"q": 1}
+    assert obs[0]["FeatureOfInterest@iot.navigationLink"]
+    # a second Observation reuses the FeatureOfInterest made from the Location
+    assert client.get(f"{STA}/FeaturesOfInterest", params={"$count": "true"}).json()["@iot.count"] == 1
