@@ -234,6 +234,10 @@ def test_errors(client: TestClient, admin: dict[str, str], network: list[int]) -
     assert client.get(f"{STA}/Things(1)/Nothing").status_code == 404
     r = client.post(f"{STA}/Things", json={"description": "no name"}, headers=admin)
     assert r.status_code == 400 and "name" in r.json()["message"]
+    r = client.patch(f"{STA}/Datastreams({network[0]})", json={"unitOfMeasurement": "m"}, headers=admin)
+    assert r.status_code == 400 and "unitOfMeasurement" in r.json()["message"]
+    r = client.patch(f"{STA}/Datastreams({network[0]})", json={"name": None}, headers=admin)
+    assert r.status_code == 400
     r = client.post(f"{STA}/Observations", json={"result": 1, "Datastream": {"@iot.id": 999}}, headers=admin)
     assert r.status_code == 404
     r = client.post(f"{STA}/Datastreams({network[0]})/Observations", json={"result": 3.3}, headers=admin)

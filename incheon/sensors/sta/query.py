@@ -195,7 +195,8 @@ class Reader:
         self.store, self.base = store, base.rstrip("/")
         self.dialect = store.backend
 
-    def exists(self, entity: Entity, ident: int, conds: list[tuple[str, list[Any]]] = ()) -> bool:  # type: ignore[assignment]
+    def exists(self, entity: Entity, ident: int, conds: list[tuple[str, list[Any]]] | None = None) -> bool:
+        conds = conds or []
         where = " AND ".join(["a.id = ?"] + [c for c, _ in conds])
         params = [ident] + [p for _, ps in conds for p in ps]
         return bool(self.store.query(f"SELECT 1 FROM {entity.table} a WHERE {where}", params))
@@ -248,7 +249,8 @@ class Reader:
     # ------------------------------------------------------------------ collections
     def _sql(
         self, entity: Entity, conds: list[tuple[str, list[Any]]], opts: Options
-    ) -> tuple[str, list[Any], str]:
+    ) -> tuple[str, list[Any], str, list[Any]]:
+        """WHERE (with its parameters) and ORDER BY (with its parameters) for rows `a` of `entity`."""
         where, params = [c for c, _ in conds], [p for _, ps in conds for p in ps]
         if opts.filter is not None:
             f = odata.Compiler(entity, "a", self.dialect).where(opts.filter)
@@ -265,12 +267,12 @@ class Reader:
             last_desc = desc
         order.append("a.id DESC" if last_desc else "a.id ASC")
         sql_where = (" WHERE " + " AND ".join(where)) if where else ""
-        return sql_where, params, " ORDER BY " + ", ".join(order), order_params  # type: ignore[return-value]
+        return sql_where, params, " ORDER BY " + ", ".join(order), order_params
 
     def rows(
         self, entity: Entity, conds: list[tuple[str, list[Any]]], opts: Options, top: int
     ) -> tuple[list[dict[str, Any]], bool, int | None]:
-        where, params, order, order_params = self._sql(entity, conds, opts)  # type: ignore[misc]
+        where, params, order, order_params = self._sql(entity, conds, opts)
         sql = (
             f"SELECT a.* FROM {entity.table} a{where}{order} LIMIT {int(top) + 1} OFFSET {int(opts.skip)}"
         )

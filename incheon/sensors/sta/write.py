@@ -112,6 +112,12 @@ class Writer:
                 cols[p.column], cols["lon"], cols["lat"] = geometry(v, p.name)
             elif p.kind == "result":
                 cols["result_json"], cols["result_number"], cols["result_string"] = result_columns(v)
+        uom = body.get("unitOfMeasurement") if entity.set_name == "Datastreams" else None
+        if uom is not None and not (isinstance(uom, dict) and all(isinstance(uom.get(k), str | None) for k in uom)):
+            raise bad(
+                "unitOfMeasurement must be an object with name, symbol and definition",
+                "unitOfMeasurement는 name, symbol, definition을 가진 객체여야 합니다.",
+            )
         if entity is OBS and not partial:
             if "result" not in body:
                 raise bad("Observation: result is required", "Observation: result가 필요합니다.")
