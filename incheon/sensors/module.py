@@ -76,14 +76,18 @@ class SensorsModule:
         except Exception:  # a database error from a filter that cannot be evaluated, or a bug
             ref = uuid.uuid4().hex[:12]
             log.exception("sta error ref=%s", ref)
-            return sta_error(500, f"서버 오류가 발생했습니다 (참조 {ref}) / Internal server error (reference {ref})")
+            return sta_error(
+                500, f"서버 오류가 발생했습니다 (참조 {ref}) / Internal server error (reference {ref})"
+            )
 
     def require_admin(self, request: Request) -> str:
         who = self.hub.auth.principal_for_key(request.headers.get("authorization"))
         if who.anonymous:
             raise Unauthorized("API 키가 필요합니다.", "An API key is required.")
         if not who.sysadmin:
-            raise NotAuthorized("관리자만 센서 망을 바꿀 수 있습니다.", "Only an administrator can change the sensor network.")
+            raise NotAuthorized(
+                "관리자만 센서 망을 바꿀 수 있습니다.", "Only an administrator can change the sensor network."
+            )
         return who.name
 
     @staticmethod
@@ -119,7 +123,9 @@ class SensorsModule:
             return KoJSON({"@iot.selfLink": f"{reader.base}/{target.entity.set_name}({target.ident})"})
         if target.ident is not None:
             if opts.result_format:
-                raise BadRequest("dataArray는 컬렉션에만 쓸 수 있습니다.", "dataArray applies to collections.")
+                raise BadRequest(
+                    "dataArray는 컬렉션에만 쓸 수 있습니다.", "dataArray applies to collections."
+                )
             return KoJSON(reader.one(target.entity, target.ident, opts))
         url = self.base(request) + "/" + path.strip("/")
         return KoJSON(reader.collection(target.entity, target.conds, opts, url, params))
@@ -195,11 +201,15 @@ class SensorsModule:
         def root(request: Request) -> Response:
             return self.answer(lambda: self.root(request))
 
-        @r.get("/{path:path}", summary="SensorThings: entities, collections, navigation, properties ($filter, …)")
+        @r.get(
+            "/{path:path}", summary="SensorThings: entities, collections, navigation, properties ($filter, …)"
+        )
         def get(request: Request, path: str) -> Response:
             return self.answer(lambda: self.get(request, path))
 
-        @r.post("/{path:path}", summary="SensorThings: create (deep insert) or CreateObservations (administrator)")
+        @r.post(
+            "/{path:path}", summary="SensorThings: create (deep insert) or CreateObservations (administrator)"
+        )
         async def post(request: Request, path: str) -> Response:
             body = await self.body(request)
             return await _threaded(self.answer, lambda: self.post(request, path, body))
@@ -210,14 +220,18 @@ class SensorsModule:
             body = await self.body(request)
             return await _threaded(self.answer, lambda: self.patch(request, path, body))
 
-        @r.delete("/{path:path}", summary="SensorThings: delete an entity and what depends on it (administrator)")
+        @r.delete(
+            "/{path:path}", summary="SensorThings: delete an entity and what depends on it (administrator)"
+        )
         def delete(request: Request, path: str) -> Response:
             return self.answer(lambda: self.delete(request, path))
 
         return r
 
 
-async def _threaded(answer: Callable[[Callable[[], Response]], Response], fn: Callable[[], Response]) -> Response:
+async def _threaded(
+    answer: Callable[[Callable[[], Response]], Response], fn: Callable[[], Response]
+) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(answer, fn)

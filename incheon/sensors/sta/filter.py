@@ -223,7 +223,9 @@ def parse_wkt(text: str) -> dict[str, Any]:
     """POINT(x y) and POLYGON((x y, …)) (outer ring) as GeoJSON-like dicts."""
     m = re.fullmatch(r"\s*(?:SRID=\d+;)?\s*(POINT|POLYGON)\s*\((.*)\)\s*", text, re.IGNORECASE | re.DOTALL)
     if not m:
-        raise FilterError("only POINT and POLYGON geography literals are supported", "지원하지 않는 도형입니다.")
+        raise FilterError(
+            "only POINT and POLYGON geography literals are supported", "지원하지 않는 도형입니다."
+        )
     kind, body = m.group(1).upper(), m.group(2)
 
     def coords(s: str) -> list[tuple[float, float]]:
@@ -320,7 +322,9 @@ class Compiler:
         else:
             table, src, tgt = rel.link
             join = f"{sub}.id IN (SELECT {tgt} FROM {table} WHERE {src} = {self.alias}.id)"
-        return Sql(f"EXISTS (SELECT 1 FROM {target.table} {sub} WHERE {join} AND {cond.sql})", cond.params, "bool")
+        return Sql(
+            f"EXISTS (SELECT 1 FROM {target.table} {sub} WHERE {join} AND {cond.sql})", cond.params, "bool"
+        )
 
     @staticmethod
     def _want(a: Sql, *types: str) -> None:
@@ -400,7 +404,14 @@ class Compiler:
         return a
 
     def call(self, name: str, args: list[Any]) -> Sql:
-        if name in ("st_within", "st_intersects", "st_disjoint", "st_equals", "geo.intersects", "geo.distance"):
+        if name in (
+            "st_within",
+            "st_intersects",
+            "st_disjoint",
+            "st_equals",
+            "geo.intersects",
+            "geo.distance",
+        ):
             return self.geo(name, args)
         cs = [self.compile(a) for a in args]
         params = [p for c in cs for p in c.params]
@@ -429,7 +440,9 @@ class Compiler:
             if len(cs) == 3:
                 n = self._numeric(cs[2])
                 return Sql(
-                    f"substr({s.sql}, CAST({start.sql} AS BIGINT) + 1, CAST({n.sql} AS BIGINT))", params, "str"
+                    f"substr({s.sql}, CAST({start.sql} AS BIGINT) + 1, CAST({n.sql} AS BIGINT))",
+                    params,
+                    "str",
                 )
             return Sql(f"substr({s.sql}, CAST({start.sql} AS BIGINT) + 1)", params, "str")
         if name in ("year", "month", "day", "hour", "minute", "second"):
@@ -501,7 +514,9 @@ class Compiler:
         while i < len(segments) - 1 and segments[i] in entity.rel:
             rel = entity.rel[segments[i]]
             if rel.many:
-                raise FilterError(f"navigation '{segments[i]}' is many-valued", f"다중 관계입니다: {segments[i]}")
+                raise FilterError(
+                    f"navigation '{segments[i]}' is many-valued", f"다중 관계입니다: {segments[i]}"
+                )
             target = ENTITIES[rel.target]
             if segments[i + 1] == "id" and i + 2 == len(segments):
                 return self._wrapped(wrap, f"{alias}.{rel.fk}", "num")
@@ -513,7 +528,9 @@ class Compiler:
         name = segments[i]
         prop = entity.prop.get(name)
         if prop is None:
-            raise FilterError(f"unknown property '{name}' of {entity.singular}", f"알 수 없는 속성입니다: {name}")
+            raise FilterError(
+                f"unknown property '{name}' of {entity.singular}", f"알 수 없는 속성입니다: {name}"
+            )
         rest = segments[i + 1 :]
         column = f"{alias}.{prop.column}"
         if rest:
@@ -550,7 +567,9 @@ def _point_in_polygon(lon: str, lat: str, ring: list[list[float]]) -> Sql:
         if y1 == y2:
             continue
         # edge crosses the horizontal through the point, and the crossing is east of it
-        terms.append(f"CASE WHEN ((? > {lat}) <> (? > {lat})) AND ({lon} < ? * ({lat} - ?) + ?) THEN 1 ELSE 0 END")
+        terms.append(
+            f"CASE WHEN ((? > {lat}) <> (? > {lat})) AND ({lon} < ? * ({lat} - ?) + ?) THEN 1 ELSE 0 END"
+        )
         params += [y1, y2, (x2 - x1) / (y2 - y1), y1, x1]
     crossings = " + ".join(terms) or "0"
     sql = f"({lon} BETWEEN ? AND ? AND {lat} BETWEEN ? AND ? AND MOD({crossings}, 2) = 1)"

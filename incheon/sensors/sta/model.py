@@ -134,7 +134,9 @@ ENTITIES: dict[str, Entity] = {
             [
                 Rel("Thing", "Things", False, fk="thing_id", required=True),
                 Rel("Sensor", "Sensors", False, fk="sensor_id", required=True),
-                Rel("ObservedProperty", "ObservedProperties", False, fk="observed_property_id", required=True),
+                Rel(
+                    "ObservedProperty", "ObservedProperties", False, fk="observed_property_id", required=True
+                ),
                 Rel("Observations", "Observations", True, fk="datastream_id"),
             ],
         ),

@@ -17,7 +17,15 @@ from incheon.sensors.sta.model import ENTITIES, Entity, Rel
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
 OPTIONS = {"$filter", "$expand", "$select", "$orderby", "$top", "$skip", "$count", "$resultFormat"}
-DATA_ARRAY_COMPONENTS = ["id", "phenomenonTime", "resultTime", "result", "resultQuality", "validTime", "parameters"]
+DATA_ARRAY_COMPONENTS = [
+    "id",
+    "phenomenonTime",
+    "resultTime",
+    "result",
+    "resultQuality",
+    "validTime",
+    "parameters",
+]
 
 
 def bad(en: str, ko: str) -> BadRequest:
@@ -25,7 +33,9 @@ def bad(en: str, ko: str) -> BadRequest:
 
 
 def missing(entity: Entity, ident: Any) -> NotFound:
-    return NotFound(f"{entity.singular}을(를) 찾을 수 없습니다: {ident}", f"{entity.singular} not found: {ident}")
+    return NotFound(
+        f"{entity.singular}을(를) 찾을 수 없습니다: {ident}", f"{entity.singular} not found: {ident}"
+    )
 
 
 @dataclass
@@ -100,7 +110,9 @@ def parse_options(params: dict[str, str], entity: Entity) -> Options:
         opts.count = value == "true"
     if "$resultFormat" in params:
         if params["$resultFormat"] != "dataArray" or entity.set_name != "Observations":
-            raise bad("$resultFormat=dataArray applies to Observations", "dataArray는 관측값에만 쓸 수 있습니다.")
+            raise bad(
+                "$resultFormat=dataArray applies to Observations", "dataArray는 관측값에만 쓸 수 있습니다."
+            )
         opts.result_format = "dataArray"
     if params.get("$expand"):
         for item in split_top(params["$expand"], ","):
@@ -116,7 +128,9 @@ def _add_expand(opts: Options, entity: Entity, item: str) -> None:
     if inner is not None and rest:
         raise bad(f"invalid $expand: {item}", f"$expand가 올바르지 않습니다: {item}")
     if "/" in name or name not in entity.rel:
-        raise bad(f"unknown navigation property in $expand: {name}", f"$expand의 관계를 알 수 없습니다: {name}")
+        raise bad(
+            f"unknown navigation property in $expand: {name}", f"$expand의 관계를 알 수 없습니다: {name}"
+        )
     target = ENTITIES[entity.rel[name].target]
     sub: dict[str, str] = {}
     for part in split_top(inner or "", ";"):
@@ -222,7 +236,10 @@ class Reader:
                 target.ref = True
                 continue
             if target.ident is None:
-                raise bad("navigate from a single entity, e.g. Things(1)/Datastreams", "단일 개체에서만 탐색할 수 있습니다.")
+                raise bad(
+                    "navigate from a single entity, e.g. Things(1)/Datastreams",
+                    "단일 개체에서만 탐색할 수 있습니다.",
+                )
             m = _SEGMENT.fullmatch(seg)
             if m and m.group(1) in target.entity.rel:
                 rel = target.entity.rel[m.group(1)]
@@ -273,9 +290,7 @@ class Reader:
         self, entity: Entity, conds: list[tuple[str, list[Any]]], opts: Options, top: int
     ) -> tuple[list[dict[str, Any]], bool, int | None]:
         where, params, order, order_params = self._sql(entity, conds, opts)
-        sql = (
-            f"SELECT a.* FROM {entity.table} a{where}{order} LIMIT {int(top) + 1} OFFSET {int(opts.skip)}"
-        )
+        sql = f"SELECT a.* FROM {entity.table} a{where}{order} LIMIT {int(top) + 1} OFFSET {int(opts.skip)}"
         rows = self.store.query_dicts(sql, params + order_params)
         count = None
         if opts.count:
@@ -283,7 +298,12 @@ class Reader:
         return rows[:top], len(rows) > top, count
 
     def collection(
-        self, entity: Entity, conds: list[tuple[str, list[Any]]], opts: Options, url: str, query: dict[str, str]
+        self,
+        entity: Entity,
+        conds: list[tuple[str, list[Any]]],
+        opts: Options,
+        url: str,
+        query: dict[str, str],
     ) -> dict[str, Any]:
         top = DEFAULT_TOP if opts.top is None else opts.top
         rows, more, count = self.rows(entity, conds, opts, top)
@@ -346,8 +366,10 @@ class Reader:
             cond = rel_condition(rel, entity, ident)
             if not rel.many:
                 fk = row.get(rel.fk or "")
-                found = None if fk is None else self.store.query_dicts(
-                    f"SELECT a.* FROM {target.table} a WHERE a.id = ?", [fk]
+                found = (
+                    None
+                    if fk is None
+                    else self.store.query_dicts(f"SELECT a.* FROM {target.table} a WHERE a.id = ?", [fk])
                 )
                 out[name] = self.render(target, found[0], sub) if found else None
                 continue

@@ -28,7 +28,9 @@ def parse_time(value: Any, name: str) -> datetime:
     try:
         t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise bad(f"{name} is not an ISO 8601 time: {value}", f"{name}이(가) ISO 8601 시각이 아닙니다.") from None
+        raise bad(
+            f"{name} is not an ISO 8601 time: {value}", f"{name}이(가) ISO 8601 시각이 아닙니다."
+        ) from None
     return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
 
 
@@ -37,7 +39,9 @@ def parse_interval(value: Any, name: str) -> tuple[datetime, datetime | None]:
         a, b = value.split("/", 1)
         start, end = parse_time(a, name), parse_time(b, name)
         if end < start:
-            raise bad(f"{name}: the interval ends before it starts", f"{name}: 구간의 끝이 시작보다 앞섭니다.")
+            raise bad(
+                f"{name}: the interval ends before it starts", f"{name}: 구간의 끝이 시작보다 앞섭니다."
+            )
         return start, end
     return parse_time(value, name), None
 
@@ -74,7 +78,10 @@ class Writer:
 
     def next_ids(self, entity: Entity, n: int = 1) -> int:
         """First of `n` new ids (a counter row per entity type; the row lock orders concurrent writers)."""
-        row = self.tx.one(f"UPDATE {T}ids SET next_id = next_id + ? WHERE entity = ? RETURNING next_id", [n, entity.set_name])
+        row = self.tx.one(
+            f"UPDATE {T}ids SET next_id = next_id + ? WHERE entity = ? RETURNING next_id",
+            [n, entity.set_name],
+        )
         if row is None:
             self.tx.execute(f"INSERT INTO {T}ids VALUES (?, ?)", [entity.set_name, n + 1])
             return 1
@@ -92,7 +99,10 @@ class Writer:
         for p in entity.props:
             if p.name == "id" or p.name not in body:
                 if p.required and not partial and p.name not in ("result",) and p.name != "id":
-                    raise bad(f"{entity.singular}: {p.name} is required", f"{entity.singular}: {p.name}이(가) 필요합니다.")
+                    raise bad(
+                        f"{entity.singular}: {p.name} is required",
+                        f"{entity.singular}: {p.name}이(가) 필요합니다.",
+                    )
                 continue
             v = body[p.name]
             if v is None and not p.required:
@@ -113,7 +123,9 @@ class Writer:
             elif p.kind == "result":
                 cols["result_json"], cols["result_number"], cols["result_string"] = result_columns(v)
         uom = body.get("unitOfMeasurement") if entity.set_name == "Datastreams" else None
-        if uom is not None and not (isinstance(uom, dict) and all(isinstance(uom.get(k), str | None) for k in uom)):
+        if uom is not None and not (
+            isinstance(uom, dict) and all(isinstance(uom.get(k), str | None) for k in uom)
+        ):
             raise bad(
                 "unitOfMeasurement must be an object with name, symbol and definition",
                 "unitOfMeasurement는 name, symbol, definition을 가진 객체여야 합니다.",
@@ -133,7 +145,9 @@ class Writer:
     # ------------------------------------------------------------------ create
     def create(self, entity: Entity, body: Any, fixed: dict[str, Any] | None = None) -> int:
         if not isinstance(body, dict):
-            raise bad(f"{entity.singular} must be a JSON object", f"{entity.singular}은(는) JSON 객체여야 합니다.")
+            raise bad(
+                f"{entity.singular} must be a JSON object", f"{entity.singular}은(는) JSON 객체여야 합니다."
+            )
         if "@iot.id" in body:  # a reference to an existing entity
             return self.exists(entity, body["@iot.id"])
         self.check_keys(entity, body)
@@ -147,7 +161,10 @@ class Writer:
             elif rel.fk in fixed:
                 cols[rel.fk] = fixed[rel.fk]  # type: ignore[index]
             elif rel.required:
-                raise bad(f"{entity.singular}: {rel.name} is required", f"{entity.singular}: {rel.name}이(가) 필요합니다.")
+                raise bad(
+                    f"{entity.singular}: {rel.name} is required",
+                    f"{entity.singular}: {rel.name}이(가) 필요합니다.",
+                )
         if entity is OBS:
             if cols.get("feature_id") is None:
                 cols["feature_id"] = self.feature_for(cols["datastream_id"])
@@ -171,7 +188,9 @@ class Writer:
                 if rel.fk:
                     if isinstance(child, dict) and "@iot.id" in child:
                         self.exists(target, child["@iot.id"])
-                        self.tx.execute(f"UPDATE {target.table} SET {rel.fk} = ? WHERE id = ?", [ident, child["@iot.id"]])
+                        self.tx.execute(
+                            f"UPDATE {target.table} SET {rel.fk} = ? WHERE id = ?", [ident, child["@iot.id"]]
+                        )
                     else:
                         self.create(target, child, {rel.fk: ident})
                 else:
@@ -256,24 +275,45 @@ class Writer:
         out: list[str] = []
         for group in body:
             if not isinstance(group, dict) or not isinstance(group.get("dataArray"), list):
-                raise bad("each item needs Datastream, components and dataArray", "각 항목에 Datastream, components, dataArray가 필요합니다.")
+                raise bad(
+                    "each item needs Datastream, components and dataArray",
+                    "각 항목에 Datastream, components, dataArray가 필요합니다.",
+                )
             ds = group.get("Datastream")
             if not isinstance(ds, dict) or "@iot.id" not in ds:
-                raise bad("each item needs Datastream with @iot.id", "각 항목에 Datastream의 @iot.id가 필요합니다.")
+                raise bad(
+                    "each item needs Datastream with @iot.id", "각 항목에 Datastream의 @iot.id가 필요합니다."
+                )
             ds_id = self.exists(ENTITIES["Datastreams"], ds["@iot.id"])
             comps = group.get("components")
-            allowed = {"phenomenonTime", "resultTime", "result", "resultQuality", "validTime", "parameters", "FeatureOfInterest/id"}
+            allowed = {
+                "phenomenonTime",
+                "resultTime",
+                "result",
+                "resultQuality",
+                "validTime",
+                "parameters",
+                "FeatureOfInterest/id",
+            }
             if not isinstance(comps, list) or "result" not in comps or not set(comps) <= allowed:
-                raise bad(f"components must include result and be among {sorted(allowed)}", "components가 올바르지 않습니다.")
+                raise bad(
+                    f"components must include result and be among {sorted(allowed)}",
+                    "components가 올바르지 않습니다.",
+                )
             rows, slots = [], []
             for values in group["dataArray"]:
                 try:
                     if not isinstance(values, list) or len(values) != len(comps):
-                        raise bad("dataArray row does not match components", "dataArray 행이 components와 맞지 않습니다.")
+                        raise bad(
+                            "dataArray row does not match components",
+                            "dataArray 행이 components와 맞지 않습니다.",
+                        )
                     obs = dict(zip(comps, values, strict=True))
                     foi = obs.pop("FeatureOfInterest/id", None)
                     cols = self.columns(OBS, obs, partial=False)
-                    cols["feature_id"] = self.exists(ENTITIES["FeaturesOfInterest"], foi) if foi is not None else None
+                    cols["feature_id"] = (
+                        self.exists(ENTITIES["FeaturesOfInterest"], foi) if foi is not None else None
+                    )
                 except BadRequest:
                     slots.append(None)
                     continue
@@ -321,7 +361,9 @@ class Writer:
             target = ENTITIES[rel.target]
             if not rel.many:
                 if not isinstance(value, dict) or "@iot.id" not in value:
-                    raise bad(f"{rel.name} must be {{\"@iot.id\": …}}", f"{rel.name}은(는) @iot.id 참조여야 합니다.")
+                    raise bad(
+                        f'{rel.name} must be {{"@iot.id": …}}', f"{rel.name}은(는) @iot.id 참조여야 합니다."
+                    )
                 cols[rel.fk] = self.exists(target, value["@iot.id"])  # type: ignore[index]
             elif entity.set_name == "Things" and rel.name == "Locations":
                 if not isinstance(value, list):
@@ -332,7 +374,9 @@ class Writer:
                     self.link(rel.link, ident, lid)  # type: ignore[arg-type]
                 self.historical_location(ident)
             else:
-                raise bad(f"{rel.name} cannot be changed with PATCH", f"{rel.name}은(는) PATCH로 바꿀 수 없습니다.")
+                raise bad(
+                    f"{rel.name} cannot be changed with PATCH", f"{rel.name}은(는) PATCH로 바꿀 수 없습니다."
+                )
         if cols:
             sets = ", ".join(f"{c} = ?" for c in cols)
             self.tx.execute(f"UPDATE {entity.table} SET {sets} WHERE id = ?", [*cols.values(), ident])
@@ -341,7 +385,9 @@ class Writer:
     def delete(self, entity: Entity, ident: int) -> None:
         name = entity.set_name
         if name in ("Things", "Sensors", "ObservedProperties"):
-            fk = {"Things": "thing_id", "Sensors": "sensor_id", "ObservedProperties": "observed_property_id"}[name]
+            fk = {"Things": "thing_id", "Sensors": "sensor_id", "ObservedProperties": "observed_property_id"}[
+                name
+            ]
             for (ds,) in self.tx.execute(f"SELECT id FROM {T}datastreams WHERE {fk} = ?", [ident]):
                 self.delete(ENTITIES["Datastreams"], ds)
         if name == "Things":
@@ -355,9 +401,13 @@ class Writer:
         elif name == "Locations":
             self.tx.execute(f"DELETE FROM {T}thing_locations WHERE location_id = ?", [ident])
             self.tx.execute(f"DELETE FROM {T}historical_location_locations WHERE location_id = ?", [ident])
-            self.tx.execute(f"UPDATE {T}features SET from_location_id = NULL WHERE from_location_id = ?", [ident])
+            self.tx.execute(
+                f"UPDATE {T}features SET from_location_id = NULL WHERE from_location_id = ?", [ident]
+            )
         elif name == "HistoricalLocations":
-            self.tx.execute(f"DELETE FROM {T}historical_location_locations WHERE historical_location_id = ?", [ident])
+            self.tx.execute(
+                f"DELETE FROM {T}historical_location_locations WHERE historical_location_id = ?", [ident]
+            )
         elif name == "Datastreams":
             self.tx.execute(f"DELETE FROM {T}observations WHERE datastream_id = ?", [ident])
         elif name == "FeaturesOfInterest":
