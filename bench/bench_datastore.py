@@ -42,23 +42,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import free_port, pct, run_json, wait_ready
+from common import FACILITIES, free_port, pct, run_json, wait_ready
 from common import serve as child_serve
 
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "_work"
 SEED = 20240612
 CODES = ["28110", "28140", "28177", "28185", "28200", "28237", "28245", "28260", "28710", "28720"]
-FACILITIES = [
-    "공영주차장",
-    "어린이집",
-    "경로당",
-    "공공도서관",
-    "체육관",
-    "무더위쉼터",
-    "행정복지센터",
-    "공원",
-]
 NOTES = ["", "정상 운영", "리모델링 공사 중, 임시 휴관", "주말 운영", "2023년 신규 설치", "민간 위탁"]
 TARGET_MS = 50.0
 COLUMNS = [

@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import FACILITIES
+
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "_work"
 SEED = 20240611
@@ -52,16 +54,6 @@ DISTRICTS = {
     "28710": "강화군",
     "28720": "옹진군",
 }
-FACILITIES = [
-    "공영주차장",
-    "어린이집",
-    "경로당",
-    "공공도서관",
-    "체육관",
-    "무더위쉼터",
-    "행정복지센터",
-    "공원",
-]
 REMARKS = [
     "",
     "",

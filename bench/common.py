@@ -10,6 +10,18 @@ import sys
 import time
 from pathlib import Path
 
+#: Kinds of public facility the synthetic tables name (synthetic data, fixed vocabulary).
+FACILITIES = [
+    "공영주차장",
+    "어린이집",
+    "경로당",
+    "공공도서관",
+    "체육관",
+    "무더위쉼터",
+    "행정복지센터",
+    "공원",
+]
+
 
 def pct(values: list[float], p: float) -> float:
     """The p-quantile (0..1) by nearest rank."""
