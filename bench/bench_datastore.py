@@ -272,6 +272,8 @@ def child_client(ours: int, theirs: int, resource_id: str, n: int) -> dict:
 
 # ---------------------------------------------------------------------------------------------- parent
 def summary(label: str, values: list[float]) -> str:
+    if not values:  # e.g. --requests below the number of districts: every request was a first one
+        return f"{label}: none"
     return f"{label}: median {statistics.median(values):.1f} ms, p95 {pct(values, 0.95):.1f} ms (n={len(values)})"
 
 
