@@ -40,6 +40,9 @@ bench: venv
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_datastore.py
 	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/bench_ogcapi.py
+	$(BIN)/python bench/bench_sta.py
+	$(BIN)/python bench/bench_rules.py
 
 clean:
 	rm -rf $(VENV) $(DATA) bench/_work
