@@ -159,6 +159,9 @@ class DcatModule:
         def themes_iri() -> JSONLD:
             return JSONLD(self.themes_document())
 
+        # The IRI itself; registered after the .jsonld route below (decorators apply bottom-up), which
+        # must come first or "/district/{code}" would also catch "….jsonld".
+        @r.get("/district/{code}", include_in_schema=False, response_class=JSONLD)
         @r.get(
             "/district/{code}.jsonld",
             summary="A district as dct:Location (JSON-LD)",
@@ -168,10 +171,9 @@ class DcatModule:
         def district(code: str) -> JSONLD:
             return JSONLD(self.district_document(code))
 
-        @r.get("/district/{code}", include_in_schema=False, response_class=JSONLD)
-        def district_iri(code: str) -> JSONLD:
-            return JSONLD(self.district_document(code))
-
+        # The IRI itself; registered after the .jsonld route below (decorators apply bottom-up), which
+        # must come first or "/organization/{name}" would also catch "….jsonld".
+        @r.get("/organization/{name}", include_in_schema=False, response_class=JSONLD)
         @r.get(
             "/organization/{name}.jsonld",
             summary="A publisher as foaf:Agent (JSON-LD)",
@@ -179,10 +181,6 @@ class DcatModule:
             responses=doc,
         )
         def organization(name: str) -> JSONLD:
-            return JSONLD(self.organization_document(name))
-
-        @r.get("/organization/{name}", include_in_schema=False, response_class=JSONLD)
-        def organization_iri(name: str) -> JSONLD:
             return JSONLD(self.organization_document(name))
 
         return r
